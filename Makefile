@@ -1,0 +1,42 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+# Both create .venv (plain venv + pip, versions pinned in constraints.txt) if missing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
+
+.PHONY: venv test check lint format format-check typecheck codegen codegen-check clean
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	PIP_CONSTRAINT=constraints.txt $(PIP_INSTALL) -e ".[dev]"
+	touch $(STAMP)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check --no-cache .
+
+format: $(STAMP)
+	$(BIN)/python -m ruff format --no-cache .
+
+format-check: $(STAMP)
+	$(BIN)/python -m ruff format --no-cache --check .
+
+typecheck: $(STAMP)
+	$(BIN)/python -m mypy
+
+codegen: $(STAMP)
+	$(BIN)/python codegen.py
+
+codegen-check: $(STAMP)
+	$(BIN)/python codegen.py --check
+
+check: format-check lint typecheck codegen-check test
+
+clean:
+	rm -rf $(VENV) build dist .mypy_cache .pytest_cache
