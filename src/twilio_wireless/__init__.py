@@ -1,5 +1,81 @@
-"""Async Python SDK for Twilio Programmable Wireless v1."""
+"""Async Python SDK for Twilio Programmable Wireless v1.
 
+import twilio_wireless as tw
+
+async with tw.WirelessClient() as client:  # TWILIO_ACCOUNT_SID / TWILIO_AUTH_TOKEN
+    async for sim in client.sims.list(status="active"):
+        print(sim.sid, sim.unique_name)
+"""
+
+from ._client import WirelessClient
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    WirelessError,
+)
+from ._models import (
+    AccountUsageRecord,
+    AccountUsageRecordGranularity,
+    Command,
+    CommandDirection,
+    CommandMode,
+    CommandStatus,
+    CommandTransport,
+    DataLimitStrategy,
+    DataSession,
+    HttpMethod,
+    RatePlan,
+    Sim,
+    SimLinks,
+    SimResetStatus,
+    SimStatus,
+    SimUsageRecord,
+    SimUsageRecordGranularity,
+    TwilioErrorBody,
+)
+from ._pagination import AsyncPager, Page
 from ._version import __version__
 
-__all__ = ["__version__"]
+__all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APITimeoutError",
+    "AccountUsageRecord",
+    "AccountUsageRecordGranularity",
+    "AsyncPager",
+    "AuthenticationError",
+    "BadRequestError",
+    "Command",
+    "CommandDirection",
+    "CommandMode",
+    "CommandStatus",
+    "CommandTransport",
+    "ConflictError",
+    "DataLimitStrategy",
+    "DataSession",
+    "HttpMethod",
+    "NotFoundError",
+    "Page",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RatePlan",
+    "ServerError",
+    "Sim",
+    "SimLinks",
+    "SimResetStatus",
+    "SimStatus",
+    "SimUsageRecord",
+    "SimUsageRecordGranularity",
+    "TwilioErrorBody",
+    "WirelessClient",
+    "WirelessError",
+    "__version__",
+]

@@ -1,0 +1,283 @@
+"""WirelessClient: credentials, base URL (edge/region), the connection pool and its life."""
+
+from __future__ import annotations
+
+import base64
+import os
+import platform
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Self
+
+import httpx
+
+from ._http import Connection, Requester, RequestOptions
+from ._resources import CommandsResource, RatePlansResource, SimsResource, UsageRecordsResource
+from ._transport import AiohttpTransport
+from ._version import __version__
+
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "WirelessClient"]
+
+DEFAULT_BASE_URL = "https://wireless.twilio.com"
+# Finite by default: a gateway must never hang on a dead connection. Twilio's own SDK
+# waits forever unless told otherwise.
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0, pool=10.0)
+DEFAULT_MAX_CONNECTIONS = 50
+_TWILIO_HOST_SUFFIX = ".twilio.com"
+
+
+class _Unset:
+    def __repr__(self) -> str:
+        return "<default>"
+
+
+_DEFAULT = _Unset()
+
+
+class WirelessClient:
+    """An async client for Twilio Programmable Wireless v1.
+
+    Use it as an async context manager (or call `aclose()`), and share one client across
+    your application: it holds a pool of keep-alive connections.
+
+    Args:
+        account_sid: your Account SID (`AC...`); default `$TWILIO_ACCOUNT_SID`.
+        auth_token: your Auth Token; default `$TWILIO_AUTH_TOKEN`.
+        api_key, api_secret: an API Key (`SK...`) and its secret, used instead of the
+            Auth Token; default `$TWILIO_API_KEY` / `$TWILIO_API_SECRET`.
+        base_url: the API's root, `https://wireless.twilio.com` unless you point it at a
+            simulator or proxy.
+        edge, region: Twilio edge location and region (default `$TWILIO_EDGE`,
+            `$TWILIO_REGION`); they turn the host into `wireless.{edge}.{region}.twilio.com`.
+        timeout: seconds, or an `httpx.Timeout` (default: connect 5 s, read/write 30 s,
+            pool 10 s).
+        http_client: an `httpx.AsyncClient` of yours (proxies, custom pools, event hooks);
+            used as given and never closed by this client.
+        max_connections: the connection pool's size when the client owns its pool.
+        user_agent_extensions: strings appended to the User-Agent, e.g. `["gateway/1.4"]`.
+
+    Raises:
+        ValueError: credentials are missing or malformed (the message names which).
+    """
+
+    def __init__(
+        self,
+        account_sid: str | None = None,
+        auth_token: str | None = None,
+        *,
+        api_key: str | None = None,
+        api_secret: str | None = None,
+        base_url: str = DEFAULT_BASE_URL,
+        edge: str | None = None,
+        region: str | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        http_client: httpx.AsyncClient | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        user_agent_extensions: Sequence[str] = (),
+    ) -> None:
+        username, password, self._account_sid = _credentials(
+            account_sid, auth_token, api_key, api_secret
+        )
+        resolved_url = _regional_base_url(
+            base_url,
+            edge or os.environ.get("TWILIO_EDGE"),
+            region or os.environ.get("TWILIO_REGION"),
+        )
+        if isinstance(max_connections, bool) or not isinstance(max_connections, int):
+            raise ValueError(
+                f"max_connections: {max_connections!r} is not valid; expected an int >= 1"
+            )
+        if max_connections < 1:
+            raise ValueError(
+                f"max_connections: {max_connections!r} is not valid; expected an int >= 1"
+            )
+        token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
+        headers = {
+            "Authorization": f"Basic {token}",
+            "User-Agent": _user_agent(user_agent_extensions),
+            "Accept": "application/json",
+            "Accept-Encoding": "gzip, deflate",
+        }
+        lean_transport: httpx.AsyncBaseTransport | None = None
+        owns = http_client is None
+        if http_client is None:
+            limits = httpx.Limits(
+                max_connections=max_connections,
+                max_keepalive_connections=max_connections,
+                keepalive_expiry=30.0,
+            )
+            lean_transport = AiohttpTransport(limits=limits)
+            http_client = httpx.AsyncClient(
+                transport=lean_transport, timeout=_timeout(timeout), follow_redirects=False
+            )
+        self._connection = Connection(
+            base_url=resolved_url,
+            headers=headers,
+            http_client=http_client,
+            owns_http_client=owns,
+            lean_transport=lean_transport,
+        )
+        self._bind(RequestOptions(timeout=_timeout(timeout)))
+
+    def _bind(self, options: RequestOptions) -> None:
+        requester = Requester(self._connection, options)
+        self._options = options
+        self.sims = SimsResource(requester)
+        """SIMs: fetch, update, delete, list, usage records, data sessions."""
+        self.commands = CommandsResource(requester)
+        """Commands: create (send), fetch, delete, list."""
+        self.rate_plans = RatePlansResource(requester)
+        """Rate Plans: create, fetch, update, delete, list."""
+        self.usage_records = UsageRecordsResource(requester)
+        """Account-wide usage records."""
+
+    @property
+    def base_url(self) -> str:
+        """The API root requests go to (after edge/region)."""
+        return self._connection.base_url
+
+    @property
+    def http_client(self) -> httpx.AsyncClient:
+        """The underlying `httpx.AsyncClient` (yours, if you passed one)."""
+        return self._connection.http_client
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """The timeout applied to each request of this client or view."""
+        return self._options.timeout
+
+    def with_options(self, *, timeout: float | httpx.Timeout | _Unset = _DEFAULT) -> Self:
+        """A view of this client with other settings, sharing its connection pool.
+
+        Closing the original closes the pool for every view; closing a view does nothing.
+        """
+        view = object.__new__(type(self))
+        view._account_sid = self._account_sid
+        view._connection = self._connection
+        options = self._options
+        if not isinstance(timeout, _Unset):
+            options = RequestOptions(timeout=_timeout(timeout))
+        view._bind(options)
+        view._is_view = True
+        return view
+
+    _is_view = False
+
+    async def aclose(self) -> None:
+        """Close the connection pool (unless it belongs to your `http_client`)."""
+        if not self._is_view:
+            await self._connection.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        account = _mask(self._account_sid) if self._account_sid else "api-key"
+        return f"<WirelessClient account={account} base_url={self.base_url!r}>"
+
+
+def _credentials(
+    account_sid: str | None,
+    auth_token: str | None,
+    api_key: str | None,
+    api_secret: str | None,
+) -> tuple[str, str, str | None]:
+    """(Basic auth username, password, account SID) from arguments or the environment."""
+    env = os.environ
+    account_sid = account_sid or env.get("TWILIO_ACCOUNT_SID") or None
+    api_key = api_key or env.get("TWILIO_API_KEY") or None
+    api_secret = api_secret or env.get("TWILIO_API_SECRET") or None
+    if account_sid is not None and (
+        not isinstance(account_sid, str)
+        or not account_sid.startswith("AC")
+        or len(account_sid) != 34
+    ):
+        raise ValueError(
+            f"account_sid: expected an Account SID (AC + 32 hex digits), got "
+            f"{_mask(str(account_sid))!r}"
+        )
+    if api_key or api_secret:
+        if not api_key or not api_secret:
+            lacking = (
+                "api_key (TWILIO_API_KEY)" if not api_key else "api_secret (TWILIO_API_SECRET)"
+            )
+            raise ValueError(f"missing credentials: {lacking} is needed with the other")
+        if not api_key.startswith("SK"):
+            raise ValueError(f"api_key: expected an API Key SID (SK...), got {_mask(api_key)!r}")
+        return api_key, api_secret, account_sid
+    auth_token = auth_token or env.get("TWILIO_AUTH_TOKEN") or None
+    missing = [
+        name
+        for name, value in (
+            ("account_sid (or TWILIO_ACCOUNT_SID)", account_sid),
+            ("auth_token (or TWILIO_AUTH_TOKEN)", auth_token),
+        )
+        if not value
+    ]
+    if missing:
+        raise ValueError(
+            f"missing credentials: {' and '.join(missing)}; or give api_key and api_secret "
+            "(TWILIO_API_KEY / TWILIO_API_SECRET)"
+        )
+    assert account_sid is not None
+    assert auth_token is not None
+    return account_sid, auth_token, account_sid
+
+
+def _regional_base_url(base_url: str, edge: str | None, region: str | None) -> str:
+    """Apply edge/region to a *.twilio.com host the way Twilio's SDKs do."""
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"base_url: {base_url!r} is not a URL ({exc})") from None
+    if url.scheme not in {"http", "https"} or not url.host:
+        raise ValueError(f"base_url: {base_url!r} is not valid; expected an http(s):// URL")
+    if url.userinfo:
+        raise ValueError("base_url: must not contain credentials; pass them as arguments")
+    if not (edge or region) or not url.host.endswith(_TWILIO_HOST_SUFFIX):
+        return str(url).rstrip("/")
+    pieces = url.host.split(".")
+    prefix, suffix = pieces[0], ".".join(pieces[-2:])
+    current_edge = pieces[1] if len(pieces) == 5 else None
+    current_region = pieces[2] if len(pieces) == 5 else pieces[1] if len(pieces) == 4 else None
+    edge = edge or current_edge
+    region = region or current_region or ("us1" if edge else None)
+    host = ".".join(part for part in (prefix, edge, region, suffix) if part)
+    return str(url.copy_with(host=host)).rstrip("/")
+
+
+def _timeout(value: float | httpx.Timeout) -> httpx.Timeout:
+    if isinstance(value, httpx.Timeout):
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ValueError(
+            f"timeout: {value!r} is not valid; expected seconds > 0 or an httpx.Timeout"
+        )
+    return httpx.Timeout(float(value))
+
+
+def _user_agent(extensions: Sequence[str]) -> str:
+    if isinstance(extensions, str):
+        raise ValueError("user_agent_extensions: expected a list of strings, got a str")
+    parts = [
+        f"twilio-wireless/{__version__}",
+        f"python/{platform.python_version()}",
+        f"httpx/{httpx.__version__}",
+        *extensions,
+    ]
+    for part in parts:
+        if not isinstance(part, str) or not part or any(c in part for c in "\r\n"):
+            raise ValueError(f"user_agent_extensions: {part!r} is not a valid User-Agent token")
+    return " ".join(parts)
+
+
+def _mask(secret: str) -> str:
+    return secret[:4] + "..." + secret[-4:] if len(secret) > 12 else "***"

@@ -1,0 +1,158 @@
+"""The one request path: build the request from a generated builder, send it, map failures.
+
+Resources call `Requester.send()` with the kwargs a generated `request_kwargs()` built;
+retries will wrap `_send_once()` here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import attrs
+import httpx
+
+from ._errors import APIConnectionError, APIError, APITimeoutError, error_from_response
+
+T = TypeVar("T")
+
+logger = logging.getLogger("twilio_wireless")
+
+# The request provably never reached the server: safe to send again, even a create.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+@attrs.frozen
+class RequestOptions:
+    """Per-call settings a `with_options()` view may override."""
+
+    timeout: httpx.Timeout
+    timeout_seconds: Mapping[str, float | None] = attrs.field(init=False)
+
+    @timeout_seconds.default
+    def _timeout_seconds(self) -> Mapping[str, float | None]:
+        return self.timeout.as_dict()
+
+
+class Connection:
+    """What a client and all its `with_options()` views share: the pool and the identity."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        headers: dict[str, str],
+        http_client: httpx.AsyncClient,
+        owns_http_client: bool,
+        lean_transport: httpx.AsyncBaseTransport | None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.headers = headers
+        self.http_client = http_client
+        self.owns_http_client = owns_http_client
+        # Our own client's transport is called directly: httpx.AsyncClient.send() adds
+        # ~130 us per request (URL merging, cookies, auth and redirect chains) that an
+        # SDK with fixed headers and no cookies does not need.
+        self.lean_transport = lean_transport
+        self.closed = False
+
+    async def aclose(self) -> None:
+        self.closed = True
+        if self.owns_http_client:
+            await self.http_client.aclose()
+
+
+class Requester:
+    """Sends requests for the resources of one client (or view)."""
+
+    def __init__(self, connection: Connection, options: RequestOptions) -> None:
+        self.connection = connection
+        self.options = options
+
+    @property
+    def base_url(self) -> str:
+        return self.connection.base_url
+
+    def build_request(self, kwargs: Mapping[str, Any]) -> httpx.Request:
+        """An httpx.Request from a generated endpoint's request_kwargs()."""
+        extra_headers = kwargs.get("headers")
+        headers = self.connection.headers
+        if extra_headers:
+            headers = {**headers, **extra_headers}
+        return httpx.Request(
+            kwargs["method"].upper(),
+            self.connection.base_url + kwargs["url"],
+            params=kwargs.get("params"),
+            data=kwargs.get("data"),
+            headers=headers,
+            extensions={"timeout": self.options.timeout_seconds},
+        )
+
+    def build_get(self, path_and_query: str) -> httpx.Request:
+        """A GET for a path and query on the configured base URL (used for next pages)."""
+        return httpx.Request(
+            "GET",
+            self.connection.base_url + path_and_query,
+            headers=self.connection.headers,
+            extensions={"timeout": self.options.timeout_seconds},
+        )
+
+    async def send(self, request: httpx.Request, *, idempotent: bool) -> httpx.Response:
+        """Send and return a 2xx response with its body read; raise a WirelessError otherwise.
+
+        `idempotent` tells the retry policy whether sending twice is harmless.
+        """
+        del idempotent  # the retry policy arrives with the retry issue and reads it here
+        return await self._send_once(request)
+
+    async def _send_once(self, request: httpx.Request) -> httpx.Response:
+        connection = self.connection
+        if connection.closed:
+            raise RuntimeError("this WirelessClient is closed; create a new one")
+        started = time.perf_counter() if logger.isEnabledFor(logging.DEBUG) else 0.0
+        try:
+            if connection.lean_transport is not None:
+                response = await connection.lean_transport.handle_async_request(request)
+                response.request = request
+                try:
+                    await response.aread()
+                finally:
+                    await response.aclose()
+            else:
+                response = await connection.http_client.send(request)
+        except httpx.TimeoutException as exc:
+            raise APITimeoutError(
+                f"request timed out ({type(exc).__name__})",
+                request=request,
+                request_sent=not isinstance(exc, _NOT_SENT),
+            ) from exc
+        except httpx.TransportError as exc:
+            raise APIConnectionError(
+                f"connection failed ({type(exc).__name__}: {exc})",
+                request=request,
+                request_sent=not isinstance(exc, _NOT_SENT),
+            ) from exc
+        if started:
+            logger.debug(
+                "%s %s -> %d in %.1f ms",
+                request.method,
+                request.url.raw_path.decode("ascii", "replace"),
+                response.status_code,
+                (time.perf_counter() - started) * 1000,
+            )
+        if not 200 <= response.status_code < 300:
+            raise error_from_response(response)
+        return response
+
+    def parse(self, response: httpx.Response, parser: Callable[[httpx.Response], T]) -> T:
+        """Run a generated parser; a 2xx body it cannot read becomes an APIError."""
+        try:
+            return parser(response)
+        except Exception as exc:  # the generated layer raises several kinds
+            raise APIError(
+                f"could not parse the {response.status_code} response "
+                f"({type(exc).__name__}: {exc})",
+                response=response,
+            ) from exc

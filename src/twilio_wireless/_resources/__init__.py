@@ -1,0 +1,8 @@
+"""One module per Wireless resource; each wraps the generated endpoints of that resource."""
+
+from ._commands import CommandsResource
+from ._rate_plans import RatePlansResource
+from ._sims import SimsResource
+from ._usage_records import UsageRecordsResource
+
+__all__ = ["CommandsResource", "RatePlansResource", "SimsResource", "UsageRecordsResource"]

@@ -1,0 +1,469 @@
+"""aiohttp-backed transport for ``httpx.AsyncClient``.
+
+httpx stays the public HTTP API of the SDK, but its default transport (httpcore) is several
+times slower than aiohttp under concurrency. :class:`AiohttpTransport` plugs aiohttp in
+underneath ``httpx.AsyncClient`` while keeping httpx semantics: the URL and headers go out
+exactly as httpx built them, ``httpx.Timeout`` is honoured, the body is returned undecoded so
+httpx handles ``Content-Encoding``, and every failure surfaces as the matching
+``httpx.TransportError`` subclass.
+
+Requests are delegated to a private ``httpx.AsyncHTTPTransport`` when aiohttp cannot or must
+not be used: outside an asyncio event loop (e.g. under trio), or while a test double such as
+pytest-httpx has patched httpx's own transport (it would otherwise never see our requests).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import ssl
+from collections.abc import AsyncIterator
+
+import aiohttp
+import httpcore
+import httpx
+from aiohttp import http_exceptions
+from aiohttp.http import HttpVersion10
+from yarl import URL
+
+__all__ = ["AiohttpTransport"]
+
+_DEFAULT_LIMITS = httpx.Limits(
+    max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0
+)
+_CHUNK_SIZE = 64 * 1024
+# httpx already built these; without skipping them aiohttp would add its own values (or,
+# for Content-Type, "application/octet-stream" on body-less POSTs).
+_SKIP_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
+_MAX_CACHED_TIMEOUTS = 64
+
+
+# Captured at import so a later monkeypatch of the class attribute (pytest-httpx patches
+# AsyncHTTPTransport, respx patches httpcore's pool) is detectable with an identity check.
+# If this module is imported while a patch is already active, the captured object is the
+# patch itself; the defining package is checked as well so such a capture is discarded.
+def _defined_in(function: object, package: str) -> bool:
+    module = getattr(function, "__module__", None)
+    return isinstance(module, str) and module.partition(".")[0] == package
+
+
+_HTTPX_HANDLE: object = httpx.AsyncHTTPTransport.handle_async_request
+if not _defined_in(_HTTPX_HANDLE, "httpx"):
+    _HTTPX_HANDLE = None
+_HTTPCORE_HANDLE: object = httpcore.AsyncConnectionPool.handle_async_request
+if not _defined_in(_HTTPCORE_HANDLE, "httpcore"):
+    _HTTPCORE_HANDLE = None
+
+
+def _httpx_transport_patched() -> bool:
+    """Whether a test double has replaced httpx's (or httpcore's) request handling."""
+    handle: object = httpx.AsyncHTTPTransport.handle_async_request
+    if handle is not _HTTPX_HANDLE and not _defined_in(handle, "httpx"):
+        return True
+    handle = httpcore.AsyncConnectionPool.handle_async_request
+    return handle is not _HTTPCORE_HANDLE and not _defined_in(handle, "httpcore")
+
+
+def _create_ssl_context(verify: ssl.SSLContext | str | bool, trust_env: bool) -> ssl.SSLContext:
+    if isinstance(verify, ssl.SSLContext):
+        return verify
+    if isinstance(verify, str):
+        if os.path.isdir(verify):
+            return ssl.create_default_context(capath=verify)
+        return ssl.create_default_context(cafile=verify)
+    if not verify:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+    # Same environment overrides httpx honours, but the system trust store instead of certifi.
+    if trust_env and os.environ.get("SSL_CERT_FILE"):
+        return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
+    if trust_env and os.environ.get("SSL_CERT_DIR"):
+        return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
+    return ssl.create_default_context()
+
+
+class _LoopState:
+    """aiohttp objects bound to one event loop."""
+
+    __slots__ = ("loop", "pool", "session")
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        session: aiohttp.ClientSession,
+        pool: asyncio.Semaphore | None,
+    ) -> None:
+        self.loop = loop
+        self.session = session
+        self.pool = pool
+
+
+async def _close_session(session: aiohttp.ClientSession) -> None:
+    await session.close()
+
+
+async def _dispose(state: _LoopState) -> None:
+    """Close a session that belongs to a loop other than the current one."""
+    loop = state.loop
+    if loop.is_closed():
+        # The sockets died with their loop; closing only marks the session closed (no awaits
+        # on the dead loop), which also silences aiohttp's "Unclosed client session" warning.
+        await state.session.close()
+    elif loop.is_running():
+        # Closing transports from a foreign thread is unsafe: let their own loop do it.
+        asyncio.run_coroutine_threadsafe(_close_session(state.session), loop)
+    else:
+        # A stopped but open loop: transports are closed synchronously, the waiters it would
+        # schedule on that loop are not awaited (they cannot complete from here).
+        connector = state.session.connector
+        if connector is not None:
+            connector._close()
+        state.session.detach()
+
+
+def _body_iterator(request: httpx.Request) -> AsyncIterator[bytes]:
+    stream = request.stream
+    if not isinstance(stream, httpx.AsyncByteStream):
+        raise RuntimeError("Attempted to send a sync request with an AsyncClient instance.")
+
+    async def iterate() -> AsyncIterator[bytes]:
+        async for chunk in stream:
+            yield chunk
+
+    return iterate()
+
+
+def _message(prefix: str, exc: BaseException) -> str:
+    # aiohttp messages may embed the full request URL (query string included); only use the
+    # underlying OS/SSL error text, which names at most host and port.
+    cause = getattr(exc, "os_error", None) or getattr(exc, "certificate_error", None)
+    if cause is not None and str(cause):
+        return f"{prefix}: {cause}"
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{prefix}: {exc.strerror}"
+    return prefix
+
+
+def _parser_detail(exc: BaseException) -> str:
+    # Parser messages quote the offending response bytes, never the request URL.
+    for candidate in (exc, exc.__cause__):
+        message = getattr(candidate, "message", None)
+        if isinstance(message, str) and message:
+            return ": " + " ".join(message.split())[:200]
+    return ""
+
+
+def _map_exception(exc: Exception, request: httpx.Request, *, in_body: bool) -> Exception:
+    """Translate an aiohttp/OS failure into the httpx exception httpcore would raise."""
+    # Order matters: aiohttp's hierarchy nests timeouts under connection errors and SSL
+    # errors under connector errors.
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return httpx.ConnectTimeout("Timed out while connecting", request=request)
+    if isinstance(exc, aiohttp.ServerTimeoutError):
+        return httpx.ReadTimeout("Timed out while reading the response", request=request)
+    if isinstance(exc, (aiohttp.ClientSSLError, ssl.SSLError, ssl.CertificateError)):
+        return httpx.ConnectError(_message("TLS handshake failed", exc), request=request)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return httpx.ConnectError(_message("Connection failed", exc), request=request)
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        # Not a Connect* error: the server may already have processed the request.
+        if in_body:
+            return httpx.RemoteProtocolError(
+                "Server disconnected before the response body was complete", request=request
+            )
+        return httpx.RemoteProtocolError(
+            "Server disconnected without sending a response.", request=request
+        )
+    if isinstance(exc, aiohttp.ClientHttpProxyError):
+        return httpx.ProxyError(f"Proxy responded with status {exc.status}", request=request)
+    if isinstance(exc, aiohttp.ClientPayloadError):
+        return httpx.RemoteProtocolError(
+            "Incomplete response body" + _parser_detail(exc), request=request
+        )
+    if isinstance(exc, (aiohttp.ClientResponseError, http_exceptions.HttpProcessingError)):
+        return httpx.RemoteProtocolError(
+            "Malformed HTTP response" + _parser_detail(exc), request=request
+        )
+    if isinstance(exc, aiohttp.NonHttpUrlClientError):
+        return httpx.UnsupportedProtocol("Request URL has an unsupported protocol", request=request)
+    if isinstance(exc, aiohttp.InvalidURL):
+        return httpx.LocalProtocolError("Invalid request URL", request=request)
+    if isinstance(exc, TimeoutError):
+        # Bare timeouts are not expected from aiohttp; keep them in the timeout family.
+        if in_body:
+            return httpx.ReadTimeout("Timed out while reading the response", request=request)
+        return httpx.TimeoutException("Timed out", request=request)
+    if isinstance(exc, aiohttp.ClientConnectionError):
+        text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        if not in_body and text.startswith("Failed to send bytes"):
+            # aiohttp wraps errors raised by the request body iterator; surface the caller's
+            # own exception as httpcore does, but map genuine I/O failures.
+            cause = exc.__cause__
+            if isinstance(cause, Exception) and not isinstance(
+                cause, (OSError, aiohttp.ClientError)
+            ):
+                return cause
+            return httpx.WriteError("Failed to send the request body", request=request)
+        if not in_body and text.startswith(
+            ("Can not write request body", "Cannot write to closing transport")
+        ):
+            return httpx.WriteError("Failed to send the request", request=request)
+        if isinstance(exc, (aiohttp.ClientOSError, aiohttp.ClientConnectionResetError)):
+            return httpx.ReadError(_message("Failed to read the response", exc), request=request)
+        if in_body:
+            return httpx.ReadError("Connection lost while reading the response", request=request)
+        return httpx.NetworkError(_message("Connection error", exc), request=request)
+    if isinstance(exc, OSError):
+        if isinstance(exc, BrokenPipeError) and not in_body:
+            return httpx.WriteError(_message("Failed to send the request", exc), request=request)
+        if in_body or isinstance(exc, ConnectionResetError):
+            return httpx.ReadError(_message("Failed to read the response", exc), request=request)
+        return httpx.NetworkError(_message("Connection error", exc), request=request)
+    if isinstance(exc, aiohttp.ClientError):
+        return httpx.TransportError(f"HTTP transport error ({type(exc).__name__})", request=request)
+    if isinstance(exc, ValueError) and not in_body:
+        # Raised by aiohttp's request validation (e.g. CR/LF in a header value), where
+        # h11 would raise LocalProtocolError.
+        return httpx.LocalProtocolError(f"Invalid request: {exc}", request=request)
+    return exc
+
+
+class _ResponseStream(httpx.AsyncByteStream):
+    """Streams an aiohttp response body and returns its connection (and pool slot) on close."""
+
+    __slots__ = ("_closed", "_pool", "_request", "_response")
+
+    def __init__(
+        self,
+        request: httpx.Request,
+        response: aiohttp.ClientResponse,
+        pool: asyncio.Semaphore | None,
+    ) -> None:
+        self._request = request
+        self._response = response
+        self._pool = pool
+        self._closed = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._response.content.iter_chunked(_CHUNK_SIZE):
+                yield chunk
+        except Exception as exc:
+            # A half-read connection can never be reused.
+            self._response.close()
+            mapped = _map_exception(exc, self._request, in_body=True)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        # release() pools the connection only if the body was fully read; otherwise aiohttp
+        # sees unread payload (should_close) and closes the socket.
+        self._response.release()
+        if self._pool is not None:
+            self._pool.release()
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """``httpx.AsyncBaseTransport`` that sends requests with aiohttp.
+
+    Use as ``httpx.AsyncClient(transport=AiohttpTransport())``. Connection pooling follows
+    ``limits.max_connections`` and ``limits.keepalive_expiry``; ``max_keepalive_connections``
+    has no aiohttp equivalent (idle connections are kept until ``keepalive_expiry``).
+    """
+
+    def __init__(
+        self,
+        *,
+        verify: ssl.SSLContext | str | bool = True,
+        limits: httpx.Limits = _DEFAULT_LIMITS,
+        trust_env: bool = False,
+    ) -> None:
+        self._ssl_context = _create_ssl_context(verify, trust_env)
+        self._limits = limits
+        self._trust_env = trust_env
+        self._state: _LoopState | None = None
+        self._fallback: httpx.AsyncHTTPTransport | None = None
+        self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            # No asyncio loop in this thread (trio, or anyio's trio backend).
+            return await self._fallback_transport().handle_async_request(request)
+        if _httpx_transport_patched():
+            return await self._fallback_transport().handle_async_request(request)
+
+        state = self._state
+        if state is None or state.loop is not loop or state.session.closed:
+            state = await self._switch_state(loop)
+
+        timeout = request.extensions.get("timeout")
+        if timeout:
+            connect = timeout.get("connect")
+            read = timeout.get("read")
+            pool_timeout = timeout.get("pool")
+        else:
+            connect = read = pool_timeout = None
+        client_timeout = self._timeouts.get((connect, read))
+        if client_timeout is None:
+            client_timeout = self._client_timeout(connect, read)
+
+        # Pool timeout vs connect timeout: aiohttp's connector would put both the wait for a
+        # free slot and the TCP/TLS connect under one ClientTimeout.connect budget and raise
+        # the same ConnectionTimeoutError for either. Instead the connector is unlimited and
+        # max_connections is enforced here by a semaphore held from request start until the
+        # response stream is closed (the same span httpcore holds a pooled connection).
+        # Waiting for that semaphore is bounded by the pool timeout -> PoolTimeout; anything
+        # aiohttp reports as a connect timeout happened while connecting -> ConnectTimeout.
+        pool = state.pool
+        if pool is not None:
+            if pool.locked():
+                try:
+                    async with asyncio.timeout(pool_timeout):
+                        await pool.acquire()
+                except TimeoutError:
+                    raise httpx.PoolTimeout(
+                        "Timed out waiting for a free connection", request=request
+                    ) from None
+            else:
+                await pool.acquire()
+
+        try:
+            url = request.url
+            if url.userinfo:
+                # httpx has already turned the userinfo into an Authorization header;
+                # aiohttp would reject (or duplicate) it.
+                url = url.copy_with(username=None, password=None)
+            headers = self._headers(request)
+            stream = request.stream
+            data: bytes | AsyncIterator[bytes] | None
+            if isinstance(stream, httpx.ByteStream):
+                data = b"".join(stream) or None
+            else:
+                data = _body_iterator(request)
+                # aiohttp refuses an explicit "Transfer-Encoding: chunked" header together
+                # with a body of unknown length; it adds the identical header itself.
+                headers = [
+                    (k, v)
+                    for k, v in headers
+                    if k.lower() != "transfer-encoding" or v.lower() != "chunked"
+                ]
+            try:
+                response = await state.session.request(
+                    request.method,
+                    URL(str(url), encoded=True),
+                    headers=headers,
+                    data=data,
+                    timeout=client_timeout,
+                    allow_redirects=False,
+                )
+            except Exception as exc:
+                mapped = _map_exception(exc, request, in_body=False)
+                if mapped is exc:
+                    raise
+                raise mapped from exc
+        except BaseException:
+            if pool is not None:
+                pool.release()
+            raise
+
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.raw_headers,
+            stream=_ResponseStream(request, response, pool),
+            extensions={
+                "http_version": b"HTTP/1.0" if response.version == HttpVersion10 else b"HTTP/1.1",
+                "reason_phrase": (response.reason or "").encode("utf-8", "surrogateescape"),
+            },
+        )
+
+    async def aclose(self) -> None:
+        state, self._state = self._state, None
+        fallback, self._fallback = self._fallback, None
+        if state is not None:
+            try:
+                current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+            except RuntimeError:
+                current = None
+            if state.loop is current:
+                await state.session.close()
+            else:
+                await _dispose(state)
+        if fallback is not None:
+            await fallback.aclose()
+
+    @staticmethod
+    def _headers(request: httpx.Request) -> list[tuple[str, str]]:
+        raw = request.headers.raw
+        try:
+            return [(k.decode("ascii"), v.decode("utf-8")) for k, v in raw]
+        except UnicodeDecodeError:
+            # aiohttp serialises header strings as UTF-8, so only bytes that round-trip
+            # through UTF-8 can be sent unchanged.
+            raise httpx.LocalProtocolError(
+                "Header names must be ASCII and values UTF-8 with the aiohttp transport",
+                request=request,
+            ) from None
+
+    def _client_timeout(self, connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
+        # connect bounds DNS + TCP + TLS (ClientTimeout.connect) and each individual socket
+        # attempt (sock_connect). sock_read bounds every wait for response bytes, headers and
+        # body alike. aiohttp has no write timeout: writes of small bodies complete into the
+        # socket buffer immediately, and a server that stops reading a large streamed body is
+        # only detected once the read timeout runs out after the body was sent.
+        if len(self._timeouts) >= _MAX_CACHED_TIMEOUTS:
+            self._timeouts.clear()
+        client_timeout = aiohttp.ClientTimeout(
+            total=None, connect=connect, sock_connect=connect, sock_read=read
+        )
+        self._timeouts[(connect, read)] = client_timeout
+        return client_timeout
+
+    async def _switch_state(self, loop: asyncio.AbstractEventLoop) -> _LoopState:
+        # The new state is installed before any await so that concurrent first requests on
+        # this loop share one session.
+        old = self._state
+        max_connections = self._limits.max_connections
+        connector = aiohttp.TCPConnector(
+            ssl=self._ssl_context,
+            limit=0,  # enforced by _LoopState.pool, see handle_async_request
+            limit_per_host=0,
+            keepalive_timeout=self._limits.keepalive_expiry,
+            enable_cleanup_closed=False,
+            force_close=False,
+        )
+        session = aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),  # httpx owns cookie handling
+            auto_decompress=False,  # httpx decodes Content-Encoding itself
+            skip_auto_headers=_SKIP_AUTO_HEADERS,
+            trust_env=self._trust_env,
+            timeout=aiohttp.ClientTimeout(total=None),
+            raise_for_status=False,
+            requote_redirect_url=False,
+        )
+        pool = asyncio.Semaphore(max_connections) if max_connections else None
+        state = self._state = _LoopState(loop, session, pool)
+        if old is not None and old.loop is not loop:
+            await _dispose(old)
+        elif old is not None:
+            await old.session.close()
+        return state
+
+    def _fallback_transport(self) -> httpx.AsyncHTTPTransport:
+        fallback = self._fallback
+        if fallback is None:
+            fallback = self._fallback = httpx.AsyncHTTPTransport(
+                verify=self._ssl_context, limits=self._limits, trust_env=self._trust_env
+            )
+        return fallback
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(limits={self._limits!r}, trust_env={self._trust_env!r})"

@@ -1,0 +1,240 @@
+"""WirelessClient: credentials, base URL, edge/region, headers, timeouts, views, lifecycle."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+
+import twilio_wireless as tw
+from twilio_wireless._transport import AiohttpTransport
+
+ACCOUNT = "AC" + "1" * 32
+TOKEN = "super-secret-token-value"
+SIM_SID = "DE" + "a" * 32
+SIM_URL = f"https://wireless.twilio.com/v1/Sims/{SIM_SID}"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "TWILIO_ACCOUNT_SID",
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_API_KEY",
+        "TWILIO_API_SECRET",
+        "TWILIO_EDGE",
+        "TWILIO_REGION",
+    ):
+        monkeypatch.delenv(name, raising=False)
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+# credentials -------------------------------------------------------------------------
+
+
+async def test_account_sid_and_token_are_sent_as_basic_auth(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(url=SIM_URL, json={"sid": SIM_SID})
+    async with tw.WirelessClient(ACCOUNT, TOKEN) as client:
+        await client.sims.fetch(SIM_SID)
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert request.headers["Authorization"] == basic(ACCOUNT, TOKEN)
+
+
+async def test_credentials_default_to_the_environment(
+    httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT)
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
+    httpx_mock.add_response(url=SIM_URL, json={"sid": SIM_SID})
+    async with tw.WirelessClient() as client:
+        await client.sims.fetch(SIM_SID)
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert request.headers["Authorization"] == basic(ACCOUNT, TOKEN)
+
+
+async def test_api_key_and_secret_replace_the_auth_token(
+    httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    key = "SK" + "2" * 32
+    monkeypatch.setenv("TWILIO_API_KEY", key)
+    monkeypatch.setenv("TWILIO_API_SECRET", "key-secret")
+    httpx_mock.add_response(url=SIM_URL, json={"sid": SIM_SID})
+    async with tw.WirelessClient() as client:
+        await client.sims.fetch(SIM_SID)
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert request.headers["Authorization"] == basic(key, "key-secret")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({}, "account_sid .*auth_token"),
+        ({"account_sid": ACCOUNT}, "auth_token"),
+        ({"auth_token": TOKEN}, "account_sid"),
+        ({"api_key": "SK" + "2" * 32}, "api_secret"),
+        ({"api_secret": "s"}, "api_key"),
+        (
+            {"account_sid": "XX" + "1" * 32, "auth_token": TOKEN},
+            "account_sid: expected an Account SID",
+        ),
+        ({"api_key": "AB123", "api_secret": "s"}, "api_key: expected an API Key SID"),
+    ],
+)
+def test_missing_or_malformed_credentials_are_named(kwargs: dict[str, str], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        tw.WirelessClient(**kwargs)
+
+
+def test_secrets_are_not_echoed_in_credential_errors() -> None:
+    with pytest.raises(ValueError, match="account_sid") as info:
+        tw.WirelessClient("AC-not-a-sid-but-a-secret-value-xyz", TOKEN)
+    assert "not-a-sid-but-a-secret" not in str(info.value)
+    assert TOKEN not in str(info.value)
+
+
+def test_repr_shows_no_credentials() -> None:
+    client = tw.WirelessClient(ACCOUNT, TOKEN)
+    text = repr(client)
+    assert TOKEN not in text
+    assert ACCOUNT not in text
+    assert basic(ACCOUNT, TOKEN).split()[1] not in text
+    assert "wireless.twilio.com" in text
+
+
+# base URL, edge and region ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("edge", "region", "expected"),
+    [
+        (None, None, "https://wireless.twilio.com"),
+        ("sydney", None, "https://wireless.sydney.us1.twilio.com"),
+        (None, "au1", "https://wireless.au1.twilio.com"),
+        ("dublin", "ie1", "https://wireless.dublin.ie1.twilio.com"),
+    ],
+)
+def test_edge_and_region_build_the_host(
+    edge: str | None, region: str | None, expected: str
+) -> None:
+    client = tw.WirelessClient(ACCOUNT, TOKEN, edge=edge, region=region)
+    assert client.base_url == expected
+
+
+def test_edge_and_region_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWILIO_EDGE", "tokyo")
+    monkeypatch.setenv("TWILIO_REGION", "jp1")
+    assert tw.WirelessClient(ACCOUNT, TOKEN).base_url == "https://wireless.tokyo.jp1.twilio.com"
+
+
+def test_edge_does_not_rewrite_a_custom_base_url() -> None:
+    client = tw.WirelessClient(ACCOUNT, TOKEN, base_url="http://127.0.0.1:8080/", edge="sydney")
+    assert client.base_url == "http://127.0.0.1:8080"
+
+
+@pytest.mark.parametrize(
+    "base_url", ["wireless.twilio.com", "ftp://wireless.twilio.com", "https://user:pw@host.test"]
+)
+def test_bad_base_urls_are_refused(base_url: str) -> None:
+    with pytest.raises(ValueError, match="base_url"):
+        tw.WirelessClient(ACCOUNT, TOKEN, base_url=base_url)
+
+
+# headers and timeouts --------------------------------------------------------------
+
+
+async def test_user_agent_names_the_sdk_python_and_extensions(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(url=SIM_URL, json={"sid": SIM_SID})
+    async with tw.WirelessClient(
+        ACCOUNT, TOKEN, user_agent_extensions=["pump-gateway/1.4"]
+    ) as client:
+        await client.sims.fetch(SIM_SID)
+    request = httpx_mock.get_request()
+    assert request is not None
+    agent = request.headers["User-Agent"]
+    assert agent.startswith(f"twilio-wireless/{tw.__version__} python/3.")
+    assert agent.endswith(" pump-gateway/1.4")
+    assert request.headers["Accept"] == "application/json"
+
+
+def test_a_bad_user_agent_extension_is_refused() -> None:
+    with pytest.raises(ValueError, match="user_agent_extensions"):
+        tw.WirelessClient(ACCOUNT, TOKEN, user_agent_extensions=["bad\r\nInjected: 1"])
+
+
+async def test_default_timeouts_are_finite_and_sent_with_each_request(
+    httpx_mock: HTTPXMock,
+) -> None:
+    httpx_mock.add_response(url=SIM_URL, json={"sid": SIM_SID})
+    async with tw.WirelessClient(ACCOUNT, TOKEN) as client:
+        assert client.timeout.connect is not None
+        assert client.timeout.read is not None
+        await client.sims.fetch(SIM_SID)
+    request = httpx_mock.get_request()
+    assert request is not None
+    timeouts = request.extensions["timeout"]
+    assert all(value is not None and value > 0 for value in timeouts.values())
+
+
+@pytest.mark.parametrize("timeout", [0, -1, "30", True])
+def test_bad_timeouts_are_refused(timeout: object) -> None:
+    with pytest.raises(ValueError, match="timeout"):
+        tw.WirelessClient(ACCOUNT, TOKEN, timeout=timeout)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("size", [0, -5, "10", 2.5])
+def test_bad_pool_sizes_are_refused(size: object) -> None:
+    with pytest.raises(ValueError, match="max_connections"):
+        tw.WirelessClient(ACCOUNT, TOKEN, max_connections=size)  # type: ignore[arg-type]
+
+
+# views, pools and lifecycle ---------------------------------------------------------
+
+
+async def test_with_options_shares_the_pool_and_overrides_the_timeout(
+    httpx_mock: HTTPXMock,
+) -> None:
+    httpx_mock.add_response(url=SIM_URL, json={"sid": SIM_SID}, is_reusable=True)
+    async with tw.WirelessClient(ACCOUNT, TOKEN) as client:
+        fast = client.with_options(timeout=1.5)
+        assert fast.http_client is client.http_client
+        assert fast.timeout == httpx.Timeout(1.5)
+        assert client.timeout != fast.timeout
+        await fast.sims.fetch(SIM_SID)
+        await fast.aclose()  # a view does not close the shared pool
+        await client.sims.fetch(SIM_SID)
+    first, second = httpx_mock.get_requests()
+    assert first.extensions["timeout"]["read"] == 1.5
+    assert second.extensions["timeout"]["read"] == client.timeout.read
+
+
+async def test_the_client_owns_an_aiohttp_backed_pool_and_closes_it() -> None:
+    client = tw.WirelessClient(ACCOUNT, TOKEN)
+    assert isinstance(client.http_client._transport, AiohttpTransport)
+    await client.aclose()
+    assert client.http_client.is_closed
+    with pytest.raises(RuntimeError, match="closed"):
+        await client.sims.fetch(SIM_SID)
+
+
+async def test_a_user_http_client_is_used_as_given_and_not_closed(httpx_mock: HTTPXMock) -> None:
+    seen: list[str] = []
+
+    async def hook(request: httpx.Request) -> None:
+        seen.append(request.url.path)
+
+    httpx_mock.add_response(url=SIM_URL, json={"sid": SIM_SID})
+    async with httpx.AsyncClient(event_hooks={"request": [hook]}) as mine:
+        async with tw.WirelessClient(ACCOUNT, TOKEN, http_client=mine) as client:
+            sim = await client.sims.fetch(SIM_SID)
+            assert client.http_client is mine
+        assert not mine.is_closed
+    assert sim.sid == SIM_SID
+    assert seen == [f"/v1/Sims/{SIM_SID}"]

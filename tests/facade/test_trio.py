@@ -1,0 +1,65 @@
+"""The client works on trio (through anyio), not only on asyncio."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import trio
+
+import twilio_wireless as tw
+
+SIM_SID = "DE" + "a" * 32
+
+
+class _Handler(BaseHTTPRequestHandler):
+    paths: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        self.paths.append(self.path)
+        if self.path == "/v1/Sims?PageSize=1":
+            body = (
+                b'{"sims": [{"sid": "' + SIM_SID.encode() + b'"}], "meta": {"page": 0, '
+                b'"page_size": 1, "next_page_url": "http://elsewhere/v1/Sims?PageSize=1&Page=1"}}'
+            )
+        elif self.path == "/v1/Sims?PageSize=1&Page=1":
+            body = b'{"sims": [], "meta": {"page": 1, "page_size": 1, "next_page_url": null}}'
+        else:
+            body = b'{"sid": "' + SIM_SID.encode() + b'", "status": "active"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_fetch_and_list_on_trio() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+
+        async def main() -> tuple[tw.Sim, list[tw.Sim]]:
+            with trio.fail_after(10):
+                async with tw.WirelessClient("AC" + "0" * 32, "t", base_url=base) as client:
+                    sim = await client.sims.fetch(SIM_SID)
+                    sims = await client.sims.list(page_size=1).to_list()
+                    return sim, sims
+
+        sim, sims = trio.run(main)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert sim.status == "active"
+    assert [s.sid for s in sims] == [SIM_SID]
+    assert _Handler.paths == [
+        f"/v1/Sims/{SIM_SID}",
+        "/v1/Sims?PageSize=1",
+        "/v1/Sims?PageSize=1&Page=1",
+    ]
