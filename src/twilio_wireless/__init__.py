@@ -7,6 +7,7 @@ async with tw.WirelessClient() as client:  # TWILIO_ACCOUNT_SID / TWILIO_AUTH_TO
         print(sim.sid, sim.unique_name)
 """
 
+from ._batch import BatchResult, BatchResults
 from ._client import WirelessClient
 from ._errors import (
     APIConnectionError,
@@ -17,8 +18,10 @@ from ._errors import (
     ConflictError,
     NotFoundError,
     PermissionDeniedError,
+    PollTimeoutError,
     RateLimitError,
     ServerError,
+    SimStatusChangeError,
     WirelessError,
 )
 from ._models import (
@@ -42,6 +45,9 @@ from ._models import (
     TwilioErrorBody,
 )
 from ._pagination import AsyncPager, Page
+from ._polling import PollPolicy, SimStatusChange
+from ._resources import SimUpdate
+from ._retry import RetryEvent, RetryPolicy
 from ._version import __version__
 
 __all__ = [
@@ -53,6 +59,8 @@ __all__ = [
     "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
+    "BatchResult",
+    "BatchResults",
     "Command",
     "CommandDirection",
     "CommandMode",
@@ -65,13 +73,20 @@ __all__ = [
     "NotFoundError",
     "Page",
     "PermissionDeniedError",
+    "PollPolicy",
+    "PollTimeoutError",
     "RateLimitError",
     "RatePlan",
+    "RetryEvent",
+    "RetryPolicy",
     "ServerError",
     "Sim",
     "SimLinks",
     "SimResetStatus",
     "SimStatus",
+    "SimStatusChange",
+    "SimStatusChangeError",
+    "SimUpdate",
     "SimUsageRecord",
     "SimUsageRecordGranularity",
     "TwilioErrorBody",

@@ -7,12 +7,14 @@ import os
 import platform
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Self
+from typing import Self, TypeVar
 
 import httpx
 
 from ._http import Connection, Requester, RequestOptions
+from ._polling import PollPolicy
 from ._resources import CommandsResource, RatePlansResource, SimsResource, UsageRecordsResource
+from ._retry import RetryPolicy
 from ._transport import AiohttpTransport
 from ._version import __version__
 
@@ -51,9 +53,15 @@ class WirelessClient:
             `$TWILIO_REGION`); they turn the host into `wireless.{edge}.{region}.twilio.com`.
         timeout: seconds, or an `httpx.Timeout` (default: connect 5 s, read/write 30 s,
             pool 10 s).
+        retry: a `RetryPolicy` (default: 4 attempts with backoff, only where safe);
+            `RetryPolicy.none()` turns retries off.
+        poll: a `PollPolicy` for waiting out SIM changes accepted with 202.
         http_client: an `httpx.AsyncClient` of yours (proxies, custom pools, event hooks);
             used as given and never closed by this client.
         max_connections: the connection pool's size when the client owns its pool.
+        max_concurrency: at most this many requests in flight across every caller of
+            this client and its views (default: no cap beyond the pool), so a gateway
+            stays under Twilio's rate limits.
         user_agent_extensions: strings appended to the User-Agent, e.g. `["gateway/1.4"]`.
 
     Raises:
@@ -71,8 +79,11 @@ class WirelessClient:
         edge: str | None = None,
         region: str | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        poll: PollPolicy | None = None,
         http_client: httpx.AsyncClient | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_concurrency: int | None = None,
         user_agent_extensions: Sequence[str] = (),
     ) -> None:
         username, password, self._account_sid = _credentials(
@@ -90,6 +101,14 @@ class WirelessClient:
         if max_connections < 1:
             raise ValueError(
                 f"max_connections: {max_connections!r} is not valid; expected an int >= 1"
+            )
+        if max_concurrency is not None and (
+            isinstance(max_concurrency, bool)
+            or not isinstance(max_concurrency, int)
+            or max_concurrency < 1
+        ):
+            raise ValueError(
+                f"max_concurrency: {max_concurrency!r} is not valid; expected an int >= 1 or None"
             )
         token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
         headers = {
@@ -116,8 +135,15 @@ class WirelessClient:
             http_client=http_client,
             owns_http_client=owns,
             lean_transport=lean_transport,
+            max_concurrency=max_concurrency,
         )
-        self._bind(RequestOptions(timeout=_timeout(timeout)))
+        self._bind(
+            RequestOptions(
+                timeout=_timeout(timeout),
+                retry=_policy(retry, RetryPolicy, "retry"),
+                poll=_policy(poll, PollPolicy, "poll"),
+            )
+        )
 
     def _bind(self, options: RequestOptions) -> None:
         requester = Requester(self._connection, options)
@@ -146,18 +172,43 @@ class WirelessClient:
         """The timeout applied to each request of this client or view."""
         return self._options.timeout
 
-    def with_options(self, *, timeout: float | httpx.Timeout | _Unset = _DEFAULT) -> Self:
+    @property
+    def retry(self) -> RetryPolicy:
+        """The retry policy of this client or view."""
+        return self._options.retry
+
+    @property
+    def poll(self) -> PollPolicy:
+        """How this client or view waits for SIM changes accepted with 202."""
+        return self._options.poll
+
+    def with_options(
+        self,
+        *,
+        timeout: float | httpx.Timeout | _Unset = _DEFAULT,
+        retry: RetryPolicy | _Unset = _DEFAULT,
+        poll: PollPolicy | _Unset = _DEFAULT,
+    ) -> Self:
         """A view of this client with other settings, sharing its connection pool.
 
+        For example `client.with_options(retry=tw.RetryPolicy.none()).sims.fetch(sid)`.
         Closing the original closes the pool for every view; closing a view does nothing.
         """
         view = object.__new__(type(self))
         view._account_sid = self._account_sid
         view._connection = self._connection
-        options = self._options
-        if not isinstance(timeout, _Unset):
-            options = RequestOptions(timeout=_timeout(timeout))
-        view._bind(options)
+        current = self._options
+        view._bind(
+            RequestOptions(
+                timeout=current.timeout if isinstance(timeout, _Unset) else _timeout(timeout),
+                retry=current.retry
+                if isinstance(retry, _Unset)
+                else _policy(retry, RetryPolicy, "retry"),
+                poll=current.poll
+                if isinstance(poll, _Unset)
+                else _policy(poll, PollPolicy, "poll"),
+            )
+        )
         view._is_view = True
         return view
 
@@ -252,6 +303,17 @@ def _regional_base_url(base_url: str, edge: str | None, region: str | None) -> s
     region = region or current_region or ("us1" if edge else None)
     host = ".".join(part for part in (prefix, edge, region, suffix) if part)
     return str(url.copy_with(host=host)).rstrip("/")
+
+
+P = TypeVar("P", RetryPolicy, PollPolicy)
+
+
+def _policy(value: P | None, kind: type[P], param: str) -> P:
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise ValueError(f"{param}: expected a {kind.__name__}, got {value!r}")
+    return value
 
 
 def _timeout(value: float | httpx.Timeout) -> httpx.Timeout:

@@ -7,6 +7,7 @@ import json
 import time
 
 import httpx
+from twilio_wireless_openapi.models.sim import Sim
 
 __all__ = [
     "APIConnectionError",
@@ -17,8 +18,10 @@ __all__ = [
     "ConflictError",
     "NotFoundError",
     "PermissionDeniedError",
+    "PollTimeoutError",
     "RateLimitError",
     "ServerError",
+    "SimStatusChangeError",
     "WirelessError",
     "error_from_response",
     "parse_retry_after",
@@ -182,3 +185,24 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 def _without_userinfo(url: httpx.URL) -> httpx.URL:
     return url.copy_with(username=None, password=None) if url.userinfo else url
+
+
+class SimStatusChangeError(WirelessError):
+    """A SIM status change settled, but not in the status that was asked for.
+
+    `sim` is the settled SIM; `expected` the status that was requested.
+    """
+
+    def __init__(self, message: str, *, sim: Sim, expected: str | None) -> None:
+        self.sim = sim
+        self.expected = expected
+        super().__init__(message)
+
+
+class PollTimeoutError(WirelessError):
+    """Waiting for a SIM status change passed its deadline. `sim` is the last SIM seen."""
+
+    def __init__(self, message: str, *, sim: Sim, waited: float) -> None:
+        self.sim = sim
+        self.waited = waited
+        super().__init__(message)

@@ -8,13 +8,24 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
+import anyio
 import attrs
 import httpx
 
-from ._errors import APIConnectionError, APIError, APITimeoutError, error_from_response
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    WirelessError,
+    error_from_response,
+)
+from ._retry import RetryEvent, RetryPolicy, should_retry
+
+if TYPE_CHECKING:
+    from ._polling import PollPolicy
 
 T = TypeVar("T")
 
@@ -29,6 +40,8 @@ class RequestOptions:
     """Per-call settings a `with_options()` view may override."""
 
     timeout: httpx.Timeout
+    retry: RetryPolicy
+    poll: PollPolicy
     timeout_seconds: Mapping[str, float | None] = attrs.field(init=False)
 
     @timeout_seconds.default
@@ -47,6 +60,7 @@ class Connection:
         http_client: httpx.AsyncClient,
         owns_http_client: bool,
         lean_transport: httpx.AsyncBaseTransport | None,
+        max_concurrency: int | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.headers = headers
@@ -57,6 +71,20 @@ class Connection:
         # SDK with fixed headers and no cookies does not need.
         self.lean_transport = lean_transport
         self.closed = False
+        self.max_concurrency = max_concurrency
+        self._limiter: anyio.CapacityLimiter | None = None
+        # Every wait (retry backoff, poll interval) goes through these two, so tests can
+        # swap in a fake clock and lose no time (see the simulator's pytest plugin).
+        self.sleep: Callable[[float], Awaitable[None]] = anyio.sleep
+        self.clock: Callable[[], float] = time.monotonic
+
+    def limiter(self) -> anyio.CapacityLimiter | None:
+        """The client-wide cap on requests in flight (created in the running loop)."""
+        if self.max_concurrency is None:
+            return None
+        if self._limiter is None:
+            self._limiter = anyio.CapacityLimiter(self.max_concurrency)
+        return self._limiter
 
     async def aclose(self) -> None:
         self.closed = True
@@ -102,10 +130,57 @@ class Requester:
     async def send(self, request: httpx.Request, *, idempotent: bool) -> httpx.Response:
         """Send and return a 2xx response with its body read; raise a WirelessError otherwise.
 
-        `idempotent` tells the retry policy whether sending twice is harmless.
+        Transient failures are retried by the view's RetryPolicy; `idempotent` tells it
+        whether sending twice is harmless. The error raised carries `attempts`.
         """
-        del idempotent  # the retry policy arrives with the retry issue and reads it here
-        return await self._send_once(request)
+        policy = self.options.retry
+        connection = self.connection
+        started = connection.clock()
+        attempt = 1
+        while True:
+            try:
+                limiter = connection.limiter()
+                if limiter is None:
+                    return await self._send_once(request)
+                async with limiter:
+                    return await self._send_once(request)
+            except WirelessError as error:
+                error.attempts = attempt
+                decision = should_retry(
+                    policy,
+                    error,
+                    attempt=attempt,
+                    idempotent=idempotent,
+                    elapsed=connection.clock() - started,
+                )
+                target = f"{request.method} {request.url.path}"
+                if not decision.retry:
+                    if policy.max_attempts > 1:
+                        logger.debug("not retrying %s: %s", target, decision.reason)
+                    if attempt > 1:
+                        error.add_note(f"gave up after {attempt} attempts: {decision.reason}")
+                    raise
+                logger.debug(
+                    "retrying %s: attempt %d/%d failed (%s); waiting %.3f s",
+                    target,
+                    attempt,
+                    policy.max_attempts,
+                    decision.reason,
+                    decision.delay,
+                )
+                if policy.on_retry is not None:
+                    policy.on_retry(
+                        RetryEvent(
+                            attempt=attempt,
+                            delay=decision.delay,
+                            reason=decision.reason,
+                            method=request.method,
+                            url=str(request.url),
+                            error=error,
+                        )
+                    )
+            await connection.sleep(decision.delay)
+            attempt += 1
 
     async def _send_once(self, request: httpx.Request) -> httpx.Response:
         connection = self.connection

@@ -42,7 +42,7 @@ def next_url(page: int, size: int = 2, host: str = BASE) -> str:
 
 @pytest.fixture
 async def client():  # type: ignore[no-untyped-def]
-    async with tw.WirelessClient(ACCOUNT, "token", base_url=BASE) as c:
+    async with tw.WirelessClient(ACCOUNT, "token", base_url=BASE, retry=tw.RetryPolicy.none()) as c:
         yield c
 
 

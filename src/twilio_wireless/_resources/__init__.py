@@ -2,7 +2,13 @@
 
 from ._commands import CommandsResource
 from ._rate_plans import RatePlansResource
-from ._sims import SimsResource
+from ._sims import SimsResource, SimUpdate
 from ._usage_records import UsageRecordsResource
 
-__all__ = ["CommandsResource", "RatePlansResource", "SimsResource", "UsageRecordsResource"]
+__all__ = [
+    "CommandsResource",
+    "RatePlansResource",
+    "SimUpdate",
+    "SimsResource",
+    "UsageRecordsResource",
+]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable, Iterable
+
 from twilio_wireless_openapi.api.wireless_v1_command import (
     create_command,
     delete_command,
@@ -17,6 +19,7 @@ from twilio_wireless_openapi.models.create_command_request import CreateCommandR
 from twilio_wireless_openapi.models.http_method import HttpMethod
 
 from .. import _params as p
+from .._batch import BatchResults
 from .._pagination import AsyncPager
 from ._base import Resource
 
@@ -73,6 +76,47 @@ class CommandsResource(Resource):
             create_command.parse_response,
             idempotent=False,
         )
+
+    def create_many(
+        self,
+        sims: Iterable[str] | AsyncIterable[str],
+        *,
+        command: str | bytes,
+        concurrency: int = 10,
+        command_mode: CommandMode | str | None = None,
+        include_sid: str | None = None,
+        delivery_receipt_requested: bool | None = None,
+        callback_url: str | None = None,
+        callback_method: HttpMethod | str | None = None,
+    ) -> BatchResults[Command]:
+        """Send the same Command to many SIMs, at most `concurrency` at a time.
+
+        Yields a `BatchResult` per SIM as each completes (`sid` is the SIM, `value` the
+        Command or `error` the exception); one failure never stops the others, and no SIM
+        is sent the Command twice. Use `async with` around the iteration if you may stop
+        early. Other arguments are as for `create()`.
+
+        Raises:
+            ValueError: an argument is invalid; nothing was sent.
+        """
+        p.command_body(command, command_mode)  # refuse a bad command before sending any
+        p.choice(include_sid, INCLUDE_SID_VALUES, "include_sid")
+        p.boolean(delivery_receipt_requested, "delivery_receipt_requested")
+        p.url(callback_url, "callback_url")
+        p.enum_value(callback_method, HttpMethod, "callback_method")
+
+        async def one(sim: str) -> Command:
+            return await self.create(
+                command=command,
+                sim=sim,
+                command_mode=command_mode,
+                include_sid=include_sid,
+                delivery_receipt_requested=delivery_receipt_requested,
+                callback_url=callback_url,
+                callback_method=callback_method,
+            )
+
+        return BatchResults(sims, one, concurrency=concurrency)
 
     async def fetch(self, sid: str) -> Command:
         """Fetch one Command by its SID (`DC...`).

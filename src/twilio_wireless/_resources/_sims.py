@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterable, Iterable, Mapping
+from typing import Any, TypedDict, Unpack
 
 from twilio_wireless_openapi.api.wireless_v1_data_session import list_data_session
 from twilio_wireless_openapi.api.wireless_v1_sim import delete_sim, fetch_sim, list_sim, update_sim
@@ -15,10 +17,70 @@ from twilio_wireless_openapi.models.sim_status import SimStatus
 from twilio_wireless_openapi.models.sim_usage_record import SimUsageRecord
 from twilio_wireless_openapi.models.sim_usage_record_granularity import SimUsageRecordGranularity
 from twilio_wireless_openapi.models.update_sim_request import UpdateSimRequest
+from twilio_wireless_openapi.types import Unset
 
 from .. import _params as p
+from .._batch import BatchResults
 from .._pagination import AsyncPager
+from .._polling import SimStatusChange
 from ._base import Resource
+
+
+class SimUpdate(TypedDict, total=False):
+    """The fields `sims.update()` can set (every one optional; None means not sent)."""
+
+    status: SimStatus | str | None
+    reset_status: SimResetStatus | str | None
+    unique_name: str | None
+    friendly_name: str | None
+    rate_plan: str | None
+    account_sid: str | None
+    callback_url: str | None
+    callback_method: HttpMethod | str | None
+    commands_callback_url: str | None
+    commands_callback_method: HttpMethod | str | None
+    sms_url: str | None
+    sms_method: HttpMethod | str | None
+    sms_fallback_url: str | None
+    sms_fallback_method: HttpMethod | str | None
+    voice_url: str | None
+    voice_method: HttpMethod | str | None
+    voice_fallback_url: str | None
+    voice_fallback_method: HttpMethod | str | None
+
+
+_URL_FIELDS = (
+    "callback_url",
+    "commands_callback_url",
+    "sms_url",
+    "sms_fallback_url",
+    "voice_url",
+    "voice_fallback_url",
+)
+_METHOD_FIELDS = tuple(name.replace("_url", "_method") for name in _URL_FIELDS)
+
+
+def _update_body(fields: Mapping[str, object]) -> UpdateSimRequest:
+    unknown = sorted(set(fields) - set(SimUpdate.__annotations__))
+    if unknown:
+        raise ValueError(
+            f"unknown SIM field(s) {unknown}; expected some of {sorted(SimUpdate.__annotations__)}"
+        )
+    values: dict[str, Any] = {
+        "status": p.enum_value(fields.get("status"), SimStatus, "status"),
+        "reset_status": p.enum_value(fields.get("reset_status"), SimResetStatus, "reset_status"),
+        "unique_name": p.text(fields.get("unique_name"), "unique_name"),
+        "friendly_name": p.text(fields.get("friendly_name"), "friendly_name"),
+        "rate_plan": p.optional_identifier(fields.get("rate_plan"), "rate_plan", prefix="WP"),
+        "account_sid": p.optional_identifier(
+            fields.get("account_sid"), "account_sid", prefix="AC", unique_name=False
+        ),
+    }
+    for name in _URL_FIELDS:
+        values[name] = p.url(fields.get(name), name)
+    for name in _METHOD_FIELDS:
+        values[name] = p.enum_value(fields.get(name), HttpMethod, name)
+    return UpdateSimRequest(**values)
 
 
 class SimsResource(Resource):
@@ -39,126 +101,124 @@ class SimsResource(Resource):
             fetch_sim.request_kwargs(sid), fetch_sim.parse_response, idempotent=True
         )
 
-    async def update(
-        self,
-        sid: str,
-        *,
-        status: SimStatus | str | None = None,
-        unique_name: str | None = None,
-        friendly_name: str | None = None,
-        rate_plan: str | None = None,
-        reset_status: SimResetStatus | str | None = None,
-        callback_url: str | None = None,
-        callback_method: HttpMethod | str | None = None,
-        commands_callback_url: str | None = None,
-        commands_callback_method: HttpMethod | str | None = None,
-        account_sid: str | None = None,
-        sms_url: str | None = None,
-        sms_method: HttpMethod | str | None = None,
-        sms_fallback_url: str | None = None,
-        sms_fallback_method: HttpMethod | str | None = None,
-        voice_url: str | None = None,
-        voice_method: HttpMethod | str | None = None,
-        voice_fallback_url: str | None = None,
-        voice_fallback_method: HttpMethod | str | None = None,
-    ) -> Sim:
-        """Update a SIM's properties; only the arguments you pass are sent.
+    async def update(self, sid: str, *, wait: bool = True, **fields: Unpack[SimUpdate]) -> Sim:
+        """Update a SIM's properties; only the fields you pass are sent.
 
         A status change or connectivity reset (`reset_status="resetting"`) may be accepted
-        with `202 Accepted` and finish in the background: the returned SIM then shows
-        `status="updating"` (or `reset_status="resetting"`) until it settles.
+        with `202 Accepted` and finish in the background. By default this waits for it
+        (polling with the client's PollPolicy) and returns the settled SIM; `wait=False`
+        returns the 202 body at once (`status="updating"`). See `begin_update()` for a
+        handle on the change.
 
         Args:
             sid: the SIM's SID or unique name.
+            wait: wait for a background change to settle (default True).
             status: the new status: `ready`, `active`, `suspended`, `deactivated`, ...
+            reset_status: `resetting` to reset the SIM's connectivity.
+            unique_name, friendly_name: names; `unique_name` can address the SIM later.
             rate_plan: the SID (`WP...`) or unique name of the Rate Plan to assign.
             account_sid: move a `new` SIM to this (sub)account (`AC...`).
             callback_url, callback_method: called when a background change completes.
-            Other arguments set the SIM property of the same name.
+            commands_callback_url, commands_callback_method: called for Commands from the SIM.
+            sms_*, voice_*: deprecated SIM properties, still settable.
 
         Raises:
             BadRequestError: the API refused the change (e.g. an invalid transition).
+            SimStatusChangeError: the SIM settled in another status than `status`.
+            PollTimeoutError: it did not settle within the PollPolicy's timeout.
             ValueError: an argument is invalid; nothing was sent.
         """
-        sim, _ = await self._update(
-            sid,
-            status=status,
-            unique_name=unique_name,
-            friendly_name=friendly_name,
-            rate_plan=rate_plan,
-            reset_status=reset_status,
-            callback_url=callback_url,
-            callback_method=callback_method,
-            commands_callback_url=commands_callback_url,
-            commands_callback_method=commands_callback_method,
-            account_sid=account_sid,
-            sms_url=sms_url,
-            sms_method=sms_method,
-            sms_fallback_url=sms_fallback_url,
-            sms_fallback_method=sms_fallback_method,
-            voice_url=voice_url,
-            voice_method=voice_method,
-            voice_fallback_url=voice_fallback_url,
-            voice_fallback_method=voice_fallback_method,
-        )
-        return sim
+        change = await self.begin_update(sid, **fields)
+        if not wait:
+            assert change.initial is not None
+            return change.initial
+        return await change.wait()
 
-    async def _update(
-        self,
-        sid: str,
-        *,
-        status: SimStatus | str | None,
-        unique_name: str | None,
-        friendly_name: str | None,
-        rate_plan: str | None,
-        reset_status: SimResetStatus | str | None,
-        callback_url: str | None,
-        callback_method: HttpMethod | str | None,
-        commands_callback_url: str | None,
-        commands_callback_method: HttpMethod | str | None,
-        account_sid: str | None,
-        sms_url: str | None,
-        sms_method: HttpMethod | str | None,
-        sms_fallback_url: str | None,
-        sms_fallback_method: HttpMethod | str | None,
-        voice_url: str | None,
-        voice_method: HttpMethod | str | None,
-        voice_fallback_url: str | None,
-        voice_fallback_method: HttpMethod | str | None,
-    ) -> tuple[Sim, int]:
-        """The update, and the HTTP status it was answered with (200 or 202)."""
+    async def begin_update(self, sid: str, **fields: Unpack[SimUpdate]) -> SimStatusChange:
+        """Send an update and return a `SimStatusChange` handle without waiting.
+
+        `change.accepted` tells whether the API answered 202; `await change.wait()` polls
+        until the SIM settles. Takes the same fields as `update()`.
+
+        Raises:
+            BadRequestError: the API refused the change.
+            ValueError: an argument is invalid; nothing was sent.
+        """
         sid = p.identifier(sid, "sid", prefix="DE")
-        body = UpdateSimRequest(
-            status=p.enum_value(status, SimStatus, "status"),
-            unique_name=p.text(unique_name, "unique_name"),
-            friendly_name=p.text(friendly_name, "friendly_name"),
-            rate_plan=p.optional_identifier(rate_plan, "rate_plan", prefix="WP"),
-            reset_status=p.enum_value(reset_status, SimResetStatus, "reset_status"),
-            callback_url=p.url(callback_url, "callback_url"),
-            callback_method=p.enum_value(callback_method, HttpMethod, "callback_method"),
-            commands_callback_url=p.url(commands_callback_url, "commands_callback_url"),
-            commands_callback_method=p.enum_value(
-                commands_callback_method, HttpMethod, "commands_callback_method"
-            ),
-            account_sid=p.optional_identifier(
-                account_sid, "account_sid", prefix="AC", unique_name=False
-            ),
-            sms_url=p.url(sms_url, "sms_url"),
-            sms_method=p.enum_value(sms_method, HttpMethod, "sms_method"),
-            sms_fallback_url=p.url(sms_fallback_url, "sms_fallback_url"),
-            sms_fallback_method=p.enum_value(
-                sms_fallback_method, HttpMethod, "sms_fallback_method"
-            ),
-            voice_url=p.url(voice_url, "voice_url"),
-            voice_method=p.enum_value(voice_method, HttpMethod, "voice_method"),
-            voice_fallback_url=p.url(voice_fallback_url, "voice_fallback_url"),
-            voice_fallback_method=p.enum_value(
-                voice_fallback_method, HttpMethod, "voice_fallback_method"
-            ),
+        body = _update_body(fields)
+        sim, status_code = await self._call_with_status(
+            # Setting fields to values is idempotent: sending it twice is harmless.
+            update_sim.request_kwargs(sid, body=body),
+            update_sim.parse_response,
+            idempotent=True,
         )
-        # Setting fields to values is idempotent: sending the same update twice is harmless.
-        return await self._call_with_status(
-            update_sim.request_kwargs(sid, body=body), update_sim.parse_response, idempotent=True
+        return self._change(
+            sid,
+            initial=sim,
+            accepted=status_code == 202,
+            status=None if isinstance(body.status, Unset) else body.status.value,
+            reset=not isinstance(body.reset_status, Unset),
+        )
+
+    def resume_update(
+        self, sid: str, *, status: SimStatus | str | None = None, reset: bool = False
+    ) -> SimStatusChange:
+        """A handle to wait for a change begun earlier (e.g. before a restart), from the SID.
+
+        Args:
+            sid: the SIM's SID or unique name.
+            status: the status that was asked for, checked when the SIM settles.
+            reset: whether a connectivity reset is being waited for.
+
+        `await handle.wait()` polls at once. Raises ValueError for invalid arguments.
+        """
+        sid = p.identifier(sid, "sid", prefix="DE")
+        target = p.enum_value(status, SimStatus, "status")
+        return self._change(
+            sid,
+            initial=None,
+            accepted=True,
+            status=None if isinstance(target, Unset) else target.value,
+            reset=bool(p.boolean(reset, "reset")),
+        )
+
+    def update_many(
+        self,
+        sids: Iterable[str] | AsyncIterable[str],
+        *,
+        concurrency: int = 10,
+        wait: bool = True,
+        **fields: Unpack[SimUpdate],
+    ) -> BatchResults[Sim]:
+        """Apply the same update to many SIMs, at most `concurrency` at a time.
+
+        Yields a `BatchResult` per SIM as each completes (`sid`, and the settled SIM as
+        `value` or the exception as `error`); one SIM's failure never stops the others.
+        Use `async with` around the iteration if you may stop early.
+
+        Raises:
+            ValueError: an argument is invalid; nothing was sent.
+        """
+        _update_body(fields)  # refuse bad fields before anything is sent
+
+        async def one(sid: str) -> Sim:
+            return await self.update(sid, wait=wait, **fields)
+
+        return BatchResults(sids, one, concurrency=concurrency)
+
+    def _change(
+        self, sid: str, *, initial: Sim | None, accepted: bool, status: str | None, reset: bool
+    ) -> SimStatusChange:
+        requester = self._requester
+        return SimStatusChange(
+            sid=sid,
+            fetch=self.fetch,
+            connection=requester.connection,
+            policy=requester.options.poll,
+            initial=initial,
+            accepted=accepted,
+            status=status,
+            reset=reset,
         )
 
     async def delete(self, sid: str) -> None:

@@ -1,0 +1,123 @@
+"""Bounded fleet operations: run one call per SIM, at most N in flight, results as they come."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from types import TracebackType
+from typing import Generic, Self, TypeVar
+
+import anyio
+import attrs
+from anyio.streams.memory import MemoryObjectSendStream
+
+T = TypeVar("T")
+
+__all__ = ["BatchResult", "BatchResults"]
+
+
+@attrs.frozen
+class BatchResult(Generic[T]):
+    """The outcome for one SIM of a fleet operation: `value` or `error`, never both."""
+
+    sid: str
+    value: T | None = None
+    error: Exception | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class BatchResults(Generic[T]):
+    """Results of a fleet operation, yielded as each call completes.
+
+    Iterate it directly, or use it as an async context manager when you may stop early:
+    leaving the block cancels the calls still in flight.
+
+        async with client.sims.update_many(sids, status="active") as results:
+            async for result in results:
+                ...
+    """
+
+    def __init__(
+        self,
+        sids: Iterable[str] | AsyncIterable[str],
+        call: Callable[[str], Awaitable[T]],
+        *,
+        concurrency: int,
+    ) -> None:
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ValueError(f"concurrency: {concurrency!r} is not valid; expected an int >= 1")
+        if isinstance(sids, str | bytes):
+            raise ValueError("sids: expected an iterable of SIM SIDs or unique names, got a str")
+        self._sids = sids
+        self._call = call
+        self._concurrency = concurrency
+        self._iterator: AsyncIterator[BatchResult[T]] | None = None
+
+    def __aiter__(self) -> AsyncIterator[BatchResult[T]]:
+        if self._iterator is None:
+            self._iterator = self._run()
+        return self._iterator
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._iterator is not None:
+            await self._iterator.aclose()  # type: ignore[attr-defined]
+
+    async def _run(self) -> AsyncIterator[BatchResult[T]]:
+        send, receive = anyio.create_memory_object_stream[BatchResult[T]]()
+        slots = anyio.Semaphore(self._concurrency)
+        async with anyio.create_task_group() as group:
+            group.start_soon(self._feed, group, slots, send)
+            async with receive:
+                async for result in receive:
+                    try:
+                        yield result
+                    except GeneratorExit:
+                        # Closed early (aclose from `async with`): stop the calls in
+                        # flight and end without raising through the task group.
+                        group.cancel_scope.cancel()
+                        return
+
+    async def _feed(
+        self,
+        group: anyio.abc.TaskGroup,
+        slots: anyio.Semaphore,
+        send: MemoryObjectSendStream[BatchResult[T]],
+    ) -> None:
+        async with send:
+            async for sid in _aiter(self._sids):
+                await slots.acquire()  # at most `concurrency` calls in flight
+                group.start_soon(self._one, sid, slots, send.clone())
+
+    async def _one(
+        self, sid: str, slots: anyio.Semaphore, send: MemoryObjectSendStream[BatchResult[T]]
+    ) -> None:
+        # The slot is held until the consumer takes the result, so a slow consumer
+        # slows the batch down instead of letting results pile up in memory.
+        try:
+            async with send:
+                try:
+                    result = BatchResult(sid, value=await self._call(sid))
+                except Exception as error:  # one SIM's failure never aborts the batch
+                    result = BatchResult(sid, error=error)
+                await send.send(result)
+        finally:
+            slots.release()
+
+
+async def _aiter(items: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[str]:
+    if isinstance(items, AsyncIterable):
+        async for item in items:
+            yield item
+    else:
+        for item in items:
+            yield item
