@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
 from types import TracebackType
-from typing import Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Generic, Self, TypeVar
 
-import anyio
 import attrs
-from anyio.streams.memory import MemoryObjectSendStream
+
+if TYPE_CHECKING:
+    import anyio
+    from anyio.streams.memory import MemoryObjectSendStream
 
 T = TypeVar("T")
 
@@ -73,6 +75,8 @@ class BatchResults(Generic[T]):
             await self._iterator.aclose()  # type: ignore[attr-defined]
 
     async def _run(self) -> AsyncIterator[BatchResult[T]]:
+        import anyio  # deferred: keeps `import twilio_wireless` light
+
         send, receive = anyio.create_memory_object_stream[BatchResult[T]]()
         slots = anyio.Semaphore(self._concurrency)
         async with anyio.create_task_group() as group:

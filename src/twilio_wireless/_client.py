@@ -11,11 +11,11 @@ from typing import Self, TypeVar
 
 import httpx
 
+from ._default_transport import DefaultTransport
 from ._http import Connection, Requester, RequestOptions
 from ._polling import PollPolicy
 from ._resources import CommandsResource, RatePlansResource, SimsResource, UsageRecordsResource
 from ._retry import RetryPolicy
-from ._transport import AiohttpTransport
 from ._version import __version__
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "WirelessClient"]
@@ -125,7 +125,7 @@ class WirelessClient:
                 max_keepalive_connections=max_connections,
                 keepalive_expiry=30.0,
             )
-            lean_transport = AiohttpTransport(limits=limits)
+            lean_transport = DefaultTransport(limits=limits)
             http_client = httpx.AsyncClient(
                 transport=lean_transport, timeout=_timeout(timeout), follow_redirects=False
             )

@@ -11,7 +11,6 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import anyio
 import attrs
 import httpx
 
@@ -25,6 +24,8 @@ from ._errors import (
 from ._retry import RetryEvent, RetryPolicy, should_retry
 
 if TYPE_CHECKING:
+    import anyio
+
     from ._polling import PollPolicy
 
 T = TypeVar("T")
@@ -75,7 +76,7 @@ class Connection:
         self._limiter: anyio.CapacityLimiter | None = None
         # Every wait (retry backoff, poll interval) goes through these two, so tests can
         # swap in a fake clock and lose no time (see the simulator's pytest plugin).
-        self.sleep: Callable[[float], Awaitable[None]] = anyio.sleep
+        self.sleep: Callable[[float], Awaitable[None]] = _sleep
         self.clock: Callable[[], float] = time.monotonic
 
     def limiter(self) -> anyio.CapacityLimiter | None:
@@ -83,6 +84,8 @@ class Connection:
         if self.max_concurrency is None:
             return None
         if self._limiter is None:
+            import anyio  # deferred: keeps `import twilio_wireless` light
+
             self._limiter = anyio.CapacityLimiter(self.max_concurrency)
         return self._limiter
 
@@ -90,6 +93,12 @@ class Connection:
         self.closed = True
         if self.owns_http_client:
             await self.http_client.aclose()
+
+
+async def _sleep(seconds: float) -> None:
+    import anyio  # deferred: keeps `import twilio_wireless` light
+
+    await anyio.sleep(seconds)
 
 
 class Requester:

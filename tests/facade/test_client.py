@@ -9,6 +9,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 import twilio_wireless as tw
+from twilio_wireless._default_transport import DefaultTransport
 from twilio_wireless._transport import AiohttpTransport
 
 ACCOUNT = "AC" + "1" * 32
@@ -217,7 +218,9 @@ async def test_with_options_shares_the_pool_and_overrides_the_timeout(
 
 async def test_the_client_owns_an_aiohttp_backed_pool_and_closes_it() -> None:
     client = tw.WirelessClient(ACCOUNT, TOKEN)
-    assert isinstance(client.http_client._transport, AiohttpTransport)
+    transport = client.http_client._transport
+    assert isinstance(transport, DefaultTransport)
+    assert isinstance(transport.transport, AiohttpTransport)
     await client.aclose()
     assert client.http_client.is_closed
     with pytest.raises(RuntimeError, match="closed"):

@@ -1,0 +1,38 @@
+"""The transport a client uses when it owns its pool: AiohttpTransport, imported on first use.
+
+aiohttp and its dependencies take ~100 ms to import; a gateway that builds its client at
+start-up should not pay that before its first request (nor at all if it never sends one).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import httpx
+
+if TYPE_CHECKING:
+    from ._transport import AiohttpTransport
+
+
+class DefaultTransport(httpx.AsyncBaseTransport):
+    """Builds the AiohttpTransport with these limits on the first request."""
+
+    def __init__(self, *, limits: httpx.Limits) -> None:
+        self.limits = limits
+        self._transport: AiohttpTransport | None = None
+
+    @property
+    def transport(self) -> AiohttpTransport:
+        if self._transport is None:
+            from ._transport import AiohttpTransport  # deferred: aiohttp is heavy to import
+
+            self._transport = AiohttpTransport(limits=self.limits)
+        return self._transport
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        transport = self._transport or self.transport
+        return await transport.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        if self._transport is not None:
+            await self._transport.aclose()
