@@ -57,6 +57,10 @@ class AccountUsageRecordPage:
         from ..models.account_usage_record import AccountUsageRecord
         from ..models.page_meta import PageMeta
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         _usage_records = d.pop("usage_records", UNSET)
         usage_records: list[AccountUsageRecord] | Unset = UNSET

@@ -57,6 +57,10 @@ class CommandPage:
         from ..models.command import Command
         from ..models.page_meta import PageMeta
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         _commands = d.pop("commands", UNSET)
         commands: list[Command] | Unset = UNSET

@@ -57,6 +57,10 @@ class DataSessionPage:
         from ..models.data_session import DataSession
         from ..models.page_meta import PageMeta
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         _data_sessions = d.pop("data_sessions", UNSET)
         data_sessions: list[DataSession] | Unset = UNSET

@@ -57,6 +57,10 @@ class RatePlanPage:
         from ..models.page_meta import PageMeta
         from ..models.rate_plan import RatePlan
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         _rate_plans = d.pop("rate_plans", UNSET)
         rate_plans: list[RatePlan] | Unset = UNSET

@@ -314,6 +314,10 @@ class Sim:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.sim_links import SimLinks
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         _sid = d.pop("sid", UNSET)
         sid: None | str | Unset

@@ -57,6 +57,10 @@ class SimPage:
         from ..models.page_meta import PageMeta
         from ..models.sim import Sim
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         _sims = d.pop("sims", UNSET)
         sims: list[Sim] | Unset = UNSET

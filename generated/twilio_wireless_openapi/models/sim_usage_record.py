@@ -74,6 +74,10 @@ class SimUsageRecord:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         _sim_sid = d.pop("sim_sid", UNSET)
         sim_sid: None | str | Unset

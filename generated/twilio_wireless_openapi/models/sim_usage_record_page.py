@@ -57,6 +57,10 @@ class SimUsageRecordPage:
         from ..models.page_meta import PageMeta
         from ..models.sim_usage_record import SimUsageRecord
 
+        if not isinstance(src_dict, Mapping):
+            raise TypeError(
+                f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
+            )
         d = dict(src_dict)
         _usage_records = d.pop("usage_records", UNSET)
         usage_records: list[SimUsageRecord] | Unset = UNSET

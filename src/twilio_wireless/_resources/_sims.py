@@ -152,8 +152,9 @@ class SimsResource(Resource):
             update_sim.parse_response,
             idempotent=True,
         )
+        # Poll by the SID the API answered with: the update may have renamed the SIM.
         return self._change(
-            sid,
+            sim.sid if isinstance(sim.sid, str) and sim.sid else sid,
             initial=sim,
             accepted=status_code == 202,
             status=None if isinstance(body.status, Unset) else body.status.value,
