@@ -40,3 +40,21 @@ check: format-check lint typecheck codegen-check test
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache
+
+# Benchmarks (bench/README.md): the SDK against raw aiohttp, raw httpx, the official twilio
+# package and a hand-written floor client. `bench` writes BENCHMARKS.md and
+# docs/benchmarks.png (about 3 minutes); `bench-smoke` runs one small round into a temp
+# directory (CI: it fails only if the harness breaks, never on a timing target).
+BENCH_STAMP := $(VENV)/.bench-installed-stamp
+
+.PHONY: bench bench-smoke
+
+$(BENCH_STAMP): $(STAMP)
+	PIP_CONSTRAINT=constraints.txt $(PIP_INSTALL) -e ".[dev,bench]"
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-smoke: $(BENCH_STAMP)
+	$(BIN)/python bench/run.py --smoke $(BENCH_ARGS)
