@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -177,28 +177,20 @@ class Command:
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
         d = dict(src_dict)
-        _sid = d.pop("sid", UNSET)
-        sid: None | str | Unset
-        sid = cast(None | str | Unset, _sid)
+        sid: None | str | Unset = d.pop("sid", UNSET)
 
-        _account_sid = d.pop("account_sid", UNSET)
-        account_sid: None | str | Unset
-        account_sid = cast(None | str | Unset, _account_sid)
+        account_sid: None | str | Unset = d.pop("account_sid", UNSET)
 
-        _sim_sid = d.pop("sim_sid", UNSET)
-        sim_sid: None | str | Unset
-        sim_sid = cast(None | str | Unset, _sim_sid)
+        sim_sid: None | str | Unset = d.pop("sim_sid", UNSET)
 
-        _command = d.pop("command", UNSET)
-        command: None | str | Unset
-        command = cast(None | str | Unset, _command)
+        command: None | str | Unset = d.pop("command", UNSET)
 
         _command_mode = d.pop("command_mode", UNSET)
         command_mode: CommandMode | None | Unset
         if _command_mode is None or _command_mode is UNSET:
             command_mode = _command_mode
         else:
-            command_mode_type_1 = CommandMode(_command_mode)
+            command_mode_type_1 = CommandMode._from_wire(_command_mode)
 
             command_mode = command_mode_type_1
 
@@ -207,14 +199,12 @@ class Command:
         if _transport is None or _transport is UNSET:
             transport = _transport
         else:
-            transport_type_1 = CommandTransport(_transport)
+            transport_type_1 = CommandTransport._from_wire(_transport)
 
             transport = transport_type_1
 
-        _delivery_receipt_requested = d.pop("delivery_receipt_requested", UNSET)
-        delivery_receipt_requested: bool | None | Unset
-        delivery_receipt_requested = cast(
-            bool | None | Unset, _delivery_receipt_requested
+        delivery_receipt_requested: bool | None | Unset = d.pop(
+            "delivery_receipt_requested", UNSET
         )
 
         _status = d.pop("status", UNSET)
@@ -222,7 +212,7 @@ class Command:
         if _status is None or _status is UNSET:
             status = _status
         else:
-            status_type_1 = CommandStatus(_status)
+            status_type_1 = CommandStatus._from_wire(_status)
 
             status = status_type_1
 
@@ -231,7 +221,7 @@ class Command:
         if _direction is None or _direction is UNSET:
             direction = _direction
         else:
-            direction_type_1 = CommandDirection(_direction)
+            direction_type_1 = CommandDirection._from_wire(_direction)
 
             direction = direction_type_1
 
@@ -253,9 +243,7 @@ class Command:
 
             date_updated = date_updated_type_0
 
-        _url = d.pop("url", UNSET)
-        url: None | str | Unset
-        url = cast(None | str | Unset, _url)
+        url: None | str | Unset = d.pop("url", UNSET)
 
         _instance = cls(
             sid=sid,

@@ -156,7 +156,7 @@ class CreateRatePlanRequest:
         if isinstance(_data_limit_strategy, Unset):
             data_limit_strategy = UNSET
         else:
-            data_limit_strategy = DataLimitStrategy(_data_limit_strategy)
+            data_limit_strategy = DataLimitStrategy._from_wire(_data_limit_strategy)
 
         _instance = cls(
             unique_name=unique_name,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -208,41 +208,23 @@ class DataSession:
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
         d = dict(src_dict)
-        _sid = d.pop("sid", UNSET)
-        sid: None | str | Unset
-        sid = cast(None | str | Unset, _sid)
+        sid: None | str | Unset = d.pop("sid", UNSET)
 
-        _sim_sid = d.pop("sim_sid", UNSET)
-        sim_sid: None | str | Unset
-        sim_sid = cast(None | str | Unset, _sim_sid)
+        sim_sid: None | str | Unset = d.pop("sim_sid", UNSET)
 
-        _account_sid = d.pop("account_sid", UNSET)
-        account_sid: None | str | Unset
-        account_sid = cast(None | str | Unset, _account_sid)
+        account_sid: None | str | Unset = d.pop("account_sid", UNSET)
 
-        _radio_link = d.pop("radio_link", UNSET)
-        radio_link: None | str | Unset
-        radio_link = cast(None | str | Unset, _radio_link)
+        radio_link: None | str | Unset = d.pop("radio_link", UNSET)
 
-        _operator_mcc = d.pop("operator_mcc", UNSET)
-        operator_mcc: None | str | Unset
-        operator_mcc = cast(None | str | Unset, _operator_mcc)
+        operator_mcc: None | str | Unset = d.pop("operator_mcc", UNSET)
 
-        _operator_mnc = d.pop("operator_mnc", UNSET)
-        operator_mnc: None | str | Unset
-        operator_mnc = cast(None | str | Unset, _operator_mnc)
+        operator_mnc: None | str | Unset = d.pop("operator_mnc", UNSET)
 
-        _operator_country = d.pop("operator_country", UNSET)
-        operator_country: None | str | Unset
-        operator_country = cast(None | str | Unset, _operator_country)
+        operator_country: None | str | Unset = d.pop("operator_country", UNSET)
 
-        _operator_name = d.pop("operator_name", UNSET)
-        operator_name: None | str | Unset
-        operator_name = cast(None | str | Unset, _operator_name)
+        operator_name: None | str | Unset = d.pop("operator_name", UNSET)
 
-        _cell_id = d.pop("cell_id", UNSET)
-        cell_id: None | str | Unset
-        cell_id = cast(None | str | Unset, _cell_id)
+        cell_id: None | str | Unset = d.pop("cell_id", UNSET)
 
         cell_location_estimate = d.pop("cell_location_estimate", UNSET)
 
@@ -277,9 +259,7 @@ class DataSession:
 
             end = end_type_0
 
-        _imei = d.pop("imei", UNSET)
-        imei: None | str | Unset
-        imei = cast(None | str | Unset, _imei)
+        imei: None | str | Unset = d.pop("imei", UNSET)
 
         _instance = cls(
             sid=sid,

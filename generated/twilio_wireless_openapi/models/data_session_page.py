@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..types import UNSET, Unset
-
-if TYPE_CHECKING:
-    from ..models.data_session import DataSession
-    from ..models.page_meta import PageMeta
-
 
 T = TypeVar("T", bound="DataSessionPage")
 
@@ -54,9 +49,6 @@ class DataSessionPage:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.data_session import DataSession
-        from ..models.page_meta import PageMeta
-
         if not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
@@ -101,3 +93,7 @@ class DataSessionPage:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.data_session import DataSession
+from ..models.page_meta import PageMeta

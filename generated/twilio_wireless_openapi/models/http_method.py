@@ -13,6 +13,12 @@ class HttpMethod(StrEnum):
         return str(self.value)
 
     @classmethod
+    def _from_wire(cls, value: str) -> "HttpMethod":
+        """The member for a value from the API: a dict lookup for documented values."""
+        member = _MEMBERS.get(value)
+        return member if member is not None else cls(value)
+
+    @classmethod
     def _missing_(cls, value: object) -> "HttpMethod | None":
         # Twilio adds enum values before its spec lists them. An unknown string becomes a
         # pseudo-member instead of raising, so it parses, compares equal to its string and
@@ -23,3 +29,6 @@ class HttpMethod(StrEnum):
         member._name_ = value
         member._value_ = value
         return member
+
+
+_MEMBERS: dict[str, HttpMethod] = {member.value: member for member in HttpMethod}

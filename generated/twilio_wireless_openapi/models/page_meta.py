@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -89,17 +89,13 @@ class PageMeta:
 
         key = d.pop("key", UNSET)
 
-        _next_page_url = d.pop("next_page_url", UNSET)
-        next_page_url: None | str | Unset
-        next_page_url = cast(None | str | Unset, _next_page_url)
+        next_page_url: None | str | Unset = d.pop("next_page_url", UNSET)
 
         page = d.pop("page", UNSET)
 
         page_size = d.pop("page_size", UNSET)
 
-        _previous_page_url = d.pop("previous_page_url", UNSET)
-        previous_page_url: None | str | Unset
-        previous_page_url = cast(None | str | Unset, _previous_page_url)
+        previous_page_url: None | str | Unset = d.pop("previous_page_url", UNSET)
 
         url = d.pop("url", UNSET)
 

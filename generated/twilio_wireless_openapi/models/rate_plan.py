@@ -208,43 +208,27 @@ class RatePlan:
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
         d = dict(src_dict)
-        _sid = d.pop("sid", UNSET)
-        sid: None | str | Unset
-        sid = cast(None | str | Unset, _sid)
+        sid: None | str | Unset = d.pop("sid", UNSET)
 
-        _unique_name = d.pop("unique_name", UNSET)
-        unique_name: None | str | Unset
-        unique_name = cast(None | str | Unset, _unique_name)
+        unique_name: None | str | Unset = d.pop("unique_name", UNSET)
 
-        _account_sid = d.pop("account_sid", UNSET)
-        account_sid: None | str | Unset
-        account_sid = cast(None | str | Unset, _account_sid)
+        account_sid: None | str | Unset = d.pop("account_sid", UNSET)
 
-        _friendly_name = d.pop("friendly_name", UNSET)
-        friendly_name: None | str | Unset
-        friendly_name = cast(None | str | Unset, _friendly_name)
+        friendly_name: None | str | Unset = d.pop("friendly_name", UNSET)
 
-        _data_enabled = d.pop("data_enabled", UNSET)
-        data_enabled: bool | None | Unset
-        data_enabled = cast(bool | None | Unset, _data_enabled)
+        data_enabled: bool | None | Unset = d.pop("data_enabled", UNSET)
 
-        _data_metering = d.pop("data_metering", UNSET)
-        data_metering: None | str | Unset
-        data_metering = cast(None | str | Unset, _data_metering)
+        data_metering: None | str | Unset = d.pop("data_metering", UNSET)
 
         data_limit = d.pop("data_limit", UNSET)
 
-        _messaging_enabled = d.pop("messaging_enabled", UNSET)
-        messaging_enabled: bool | None | Unset
-        messaging_enabled = cast(bool | None | Unset, _messaging_enabled)
+        messaging_enabled: bool | None | Unset = d.pop("messaging_enabled", UNSET)
 
-        _voice_enabled = d.pop("voice_enabled", UNSET)
-        voice_enabled: bool | None | Unset
-        voice_enabled = cast(bool | None | Unset, _voice_enabled)
+        voice_enabled: bool | None | Unset = d.pop("voice_enabled", UNSET)
 
-        _national_roaming_enabled = d.pop("national_roaming_enabled", UNSET)
-        national_roaming_enabled: bool | None | Unset
-        national_roaming_enabled = cast(bool | None | Unset, _national_roaming_enabled)
+        national_roaming_enabled: bool | None | Unset = d.pop(
+            "national_roaming_enabled", UNSET
+        )
 
         national_roaming_data_limit = d.pop("national_roaming_data_limit", UNSET)
 
@@ -279,9 +263,7 @@ class RatePlan:
 
             date_updated = date_updated_type_0
 
-        _url = d.pop("url", UNSET)
-        url: None | str | Unset
-        url = cast(None | str | Unset, _url)
+        url: None | str | Unset = d.pop("url", UNSET)
 
         _instance = cls(
             sid=sid,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -13,10 +13,6 @@ from ..models.http_method import HttpMethod
 from ..models.sim_reset_status import SimResetStatus
 from ..models.sim_status import SimStatus
 from ..types import UNSET, Unset, format_datetime
-
-if TYPE_CHECKING:
-    from ..models.sim_links import SimLinks
-
 
 T = TypeVar("T", bound="Sim")
 
@@ -90,8 +86,6 @@ class Sim:
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        from ..models.sim_links import SimLinks
-
         sid: None | str | Unset
         if isinstance(self.sid, Unset):
             sid = UNSET
@@ -312,47 +306,31 @@ class Sim:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
-        from ..models.sim_links import SimLinks
-
         if not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
         d = dict(src_dict)
-        _sid = d.pop("sid", UNSET)
-        sid: None | str | Unset
-        sid = cast(None | str | Unset, _sid)
+        sid: None | str | Unset = d.pop("sid", UNSET)
 
-        _unique_name = d.pop("unique_name", UNSET)
-        unique_name: None | str | Unset
-        unique_name = cast(None | str | Unset, _unique_name)
+        unique_name: None | str | Unset = d.pop("unique_name", UNSET)
 
-        _account_sid = d.pop("account_sid", UNSET)
-        account_sid: None | str | Unset
-        account_sid = cast(None | str | Unset, _account_sid)
+        account_sid: None | str | Unset = d.pop("account_sid", UNSET)
 
-        _rate_plan_sid = d.pop("rate_plan_sid", UNSET)
-        rate_plan_sid: None | str | Unset
-        rate_plan_sid = cast(None | str | Unset, _rate_plan_sid)
+        rate_plan_sid: None | str | Unset = d.pop("rate_plan_sid", UNSET)
 
-        _friendly_name = d.pop("friendly_name", UNSET)
-        friendly_name: None | str | Unset
-        friendly_name = cast(None | str | Unset, _friendly_name)
+        friendly_name: None | str | Unset = d.pop("friendly_name", UNSET)
 
-        _iccid = d.pop("iccid", UNSET)
-        iccid: None | str | Unset
-        iccid = cast(None | str | Unset, _iccid)
+        iccid: None | str | Unset = d.pop("iccid", UNSET)
 
-        _e_id = d.pop("e_id", UNSET)
-        e_id: None | str | Unset
-        e_id = cast(None | str | Unset, _e_id)
+        e_id: None | str | Unset = d.pop("e_id", UNSET)
 
         _status = d.pop("status", UNSET)
         status: None | SimStatus | Unset
         if _status is None or _status is UNSET:
             status = _status
         else:
-            status_type_1 = SimStatus(_status)
+            status_type_1 = SimStatus._from_wire(_status)
 
             status = status_type_1
 
@@ -361,20 +339,22 @@ class Sim:
         if _reset_status is None or _reset_status is UNSET:
             reset_status = _reset_status
         else:
-            reset_status_type_1 = SimResetStatus(_reset_status)
+            reset_status_type_1 = SimResetStatus._from_wire(_reset_status)
 
             reset_status = reset_status_type_1
 
-        _commands_callback_url = d.pop("commands_callback_url", UNSET)
-        commands_callback_url: None | str | Unset
-        commands_callback_url = cast(None | str | Unset, _commands_callback_url)
+        commands_callback_url: None | str | Unset = d.pop(
+            "commands_callback_url", UNSET
+        )
 
         _commands_callback_method = d.pop("commands_callback_method", UNSET)
         commands_callback_method: HttpMethod | None | Unset
         if _commands_callback_method is None or _commands_callback_method is UNSET:
             commands_callback_method = _commands_callback_method
         else:
-            commands_callback_method_type_1 = HttpMethod(_commands_callback_method)
+            commands_callback_method_type_1 = HttpMethod._from_wire(
+                _commands_callback_method
+            )
 
             commands_callback_method = commands_callback_method_type_1
 
@@ -383,52 +363,44 @@ class Sim:
         if _sms_fallback_method is None or _sms_fallback_method is UNSET:
             sms_fallback_method = _sms_fallback_method
         else:
-            sms_fallback_method_type_1 = HttpMethod(_sms_fallback_method)
+            sms_fallback_method_type_1 = HttpMethod._from_wire(_sms_fallback_method)
 
             sms_fallback_method = sms_fallback_method_type_1
 
-        _sms_fallback_url = d.pop("sms_fallback_url", UNSET)
-        sms_fallback_url: None | str | Unset
-        sms_fallback_url = cast(None | str | Unset, _sms_fallback_url)
+        sms_fallback_url: None | str | Unset = d.pop("sms_fallback_url", UNSET)
 
         _sms_method = d.pop("sms_method", UNSET)
         sms_method: HttpMethod | None | Unset
         if _sms_method is None or _sms_method is UNSET:
             sms_method = _sms_method
         else:
-            sms_method_type_1 = HttpMethod(_sms_method)
+            sms_method_type_1 = HttpMethod._from_wire(_sms_method)
 
             sms_method = sms_method_type_1
 
-        _sms_url = d.pop("sms_url", UNSET)
-        sms_url: None | str | Unset
-        sms_url = cast(None | str | Unset, _sms_url)
+        sms_url: None | str | Unset = d.pop("sms_url", UNSET)
 
         _voice_fallback_method = d.pop("voice_fallback_method", UNSET)
         voice_fallback_method: HttpMethod | None | Unset
         if _voice_fallback_method is None or _voice_fallback_method is UNSET:
             voice_fallback_method = _voice_fallback_method
         else:
-            voice_fallback_method_type_1 = HttpMethod(_voice_fallback_method)
+            voice_fallback_method_type_1 = HttpMethod._from_wire(_voice_fallback_method)
 
             voice_fallback_method = voice_fallback_method_type_1
 
-        _voice_fallback_url = d.pop("voice_fallback_url", UNSET)
-        voice_fallback_url: None | str | Unset
-        voice_fallback_url = cast(None | str | Unset, _voice_fallback_url)
+        voice_fallback_url: None | str | Unset = d.pop("voice_fallback_url", UNSET)
 
         _voice_method = d.pop("voice_method", UNSET)
         voice_method: HttpMethod | None | Unset
         if _voice_method is None or _voice_method is UNSET:
             voice_method = _voice_method
         else:
-            voice_method_type_1 = HttpMethod(_voice_method)
+            voice_method_type_1 = HttpMethod._from_wire(_voice_method)
 
             voice_method = voice_method_type_1
 
-        _voice_url = d.pop("voice_url", UNSET)
-        voice_url: None | str | Unset
-        voice_url = cast(None | str | Unset, _voice_url)
+        voice_url: None | str | Unset = d.pop("voice_url", UNSET)
 
         _date_created = d.pop("date_created", UNSET)
         date_created: datetime.datetime | None | Unset
@@ -448,9 +420,7 @@ class Sim:
 
             date_updated = date_updated_type_0
 
-        _url = d.pop("url", UNSET)
-        url: None | str | Unset
-        url = cast(None | str | Unset, _url)
+        url: None | str | Unset = d.pop("url", UNSET)
 
         _links = d.pop("links", UNSET)
         links: None | SimLinks | Unset
@@ -461,9 +431,7 @@ class Sim:
 
             links = links_type_0
 
-        _ip_address = d.pop("ip_address", UNSET)
-        ip_address: None | str | Unset
-        ip_address = cast(None | str | Unset, _ip_address)
+        ip_address: None | str | Unset = d.pop("ip_address", UNSET)
 
         _instance = cls(
             sid=sid,
@@ -510,3 +478,6 @@ class Sim:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.sim_links import SimLinks

@@ -20,6 +20,12 @@ class SimStatus(StrEnum):
         return str(self.value)
 
     @classmethod
+    def _from_wire(cls, value: str) -> "SimStatus":
+        """The member for a value from the API: a dict lookup for documented values."""
+        member = _MEMBERS.get(value)
+        return member if member is not None else cls(value)
+
+    @classmethod
     def _missing_(cls, value: object) -> "SimStatus | None":
         # Twilio adds enum values before its spec lists them. An unknown string becomes a
         # pseudo-member instead of raising, so it parses, compares equal to its string and
@@ -30,3 +36,6 @@ class SimStatus(StrEnum):
         member._name_ = value
         member._value_ = value
         return member
+
+
+_MEMBERS: dict[str, SimStatus] = {member.value: member for member in SimStatus}

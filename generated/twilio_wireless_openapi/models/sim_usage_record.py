@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -79,13 +79,9 @@ class SimUsageRecord:
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
         d = dict(src_dict)
-        _sim_sid = d.pop("sim_sid", UNSET)
-        sim_sid: None | str | Unset
-        sim_sid = cast(None | str | Unset, _sim_sid)
+        sim_sid: None | str | Unset = d.pop("sim_sid", UNSET)
 
-        _account_sid = d.pop("account_sid", UNSET)
-        account_sid: None | str | Unset
-        account_sid = cast(None | str | Unset, _account_sid)
+        account_sid: None | str | Unset = d.pop("account_sid", UNSET)
 
         period = d.pop("period", UNSET)
 

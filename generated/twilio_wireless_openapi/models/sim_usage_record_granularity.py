@@ -14,6 +14,12 @@ class SimUsageRecordGranularity(StrEnum):
         return str(self.value)
 
     @classmethod
+    def _from_wire(cls, value: str) -> "SimUsageRecordGranularity":
+        """The member for a value from the API: a dict lookup for documented values."""
+        member = _MEMBERS.get(value)
+        return member if member is not None else cls(value)
+
+    @classmethod
     def _missing_(cls, value: object) -> "SimUsageRecordGranularity | None":
         # Twilio adds enum values before its spec lists them. An unknown string becomes a
         # pseudo-member instead of raising, so it parses, compares equal to its string and
@@ -24,3 +30,8 @@ class SimUsageRecordGranularity(StrEnum):
         member._name_ = value
         member._value_ = value
         return member
+
+
+_MEMBERS: dict[str, SimUsageRecordGranularity] = {
+    member.value: member for member in SimUsageRecordGranularity
+}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import Any, Self, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
@@ -76,21 +76,13 @@ class TwilioErrorBody:
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
         d = dict(src_dict)
-        _code = d.pop("code", UNSET)
-        code: int | None | Unset
-        code = cast(int | None | Unset, _code)
+        code: int | None | Unset = d.pop("code", UNSET)
 
-        _message = d.pop("message", UNSET)
-        message: None | str | Unset
-        message = cast(None | str | Unset, _message)
+        message: None | str | Unset = d.pop("message", UNSET)
 
-        _more_info = d.pop("more_info", UNSET)
-        more_info: None | str | Unset
-        more_info = cast(None | str | Unset, _more_info)
+        more_info: None | str | Unset = d.pop("more_info", UNSET)
 
-        _status = d.pop("status", UNSET)
-        status: int | None | Unset
-        status = cast(int | None | Unset, _status)
+        status: int | None | Unset = d.pop("status", UNSET)
 
         _instance = cls(
             code=code,
