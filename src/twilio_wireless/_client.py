@@ -117,7 +117,7 @@ class WirelessClient:
             "Accept": "application/json",
             "Accept-Encoding": "gzip, deflate",
         }
-        lean_transport: httpx.AsyncBaseTransport | None = None
+        lean_transport: DefaultTransport | None = None
         owns = http_client is None
         if http_client is None:
             limits = httpx.Limits(

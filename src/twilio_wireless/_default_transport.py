@@ -33,6 +33,11 @@ class DefaultTransport(httpx.AsyncBaseTransport):
         transport = self._transport or self.transport
         return await transport.handle_async_request(request)
 
+    async def request_read(self, request: httpx.Request) -> httpx.Response:
+        """Send and return the response with its body read (see AiohttpTransport)."""
+        transport = self._transport or self.transport
+        return await transport.request_read(request)
+
     async def aclose(self) -> None:
         if self._transport is not None:
             await self._transport.aclose()

@@ -230,6 +230,13 @@ def _map_exception(exc: Exception, request: httpx.Request, *, in_body: bool) -> 
     return exc
 
 
+def _extensions(response: aiohttp.ClientResponse) -> dict[str, bytes]:
+    return {
+        "http_version": b"HTTP/1.0" if response.version == HttpVersion10 else b"HTTP/1.1",
+        "reason_phrase": (response.reason or "").encode("utf-8", "surrogateescape"),
+    }
+
+
 class _ResponseStream(httpx.AsyncByteStream):
     """Streams an aiohttp response body and returns its connection (and pool slot) on close."""
 
@@ -292,14 +299,71 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            # No asyncio loop in this thread (trio, or anyio's trio backend).
+        if self._use_fallback():
             return await self._fallback_transport().handle_async_request(request)
-        if _httpx_transport_patched():
-            return await self._fallback_transport().handle_async_request(request)
+        response, pool = await self._send(request)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.raw_headers,
+            stream=_ResponseStream(request, response, pool),
+            extensions=_extensions(response),
+        )
 
+    async def request_read(self, request: httpx.Request) -> httpx.Response:
+        """Send `request` and return its response with the body already read.
+
+        The SDK's own request path reads every body whole; this skips the async stream
+        chain (~10 us a request) while returning the same httpx.Response.
+        """
+        if self._use_fallback():
+            response = await self._fallback_transport().handle_async_request(request)
+            response.request = request
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+            return response
+        raw, pool = await self._send(request)
+        try:
+            body = await raw.read()
+        except Exception as exc:
+            raw.close()  # a half-read connection can never be reused
+            mapped = _map_exception(exc, request, in_body=True)
+            if mapped is exc:
+                raise
+            raise mapped from exc
+        finally:
+            raw.release()
+            if pool is not None:
+                pool.release()
+        response = httpx.Response(
+            status_code=raw.status,
+            headers=raw.raw_headers,
+            stream=httpx.ByteStream(body),
+            request=request,
+            extensions=_extensions(raw),
+        )
+        encoding = raw.headers.get("Content-Encoding")
+        if encoding is None or encoding.strip().lower() == "identity":
+            # What read() would produce, without its ~6 us decoder chain (httpx 0.28
+            # keeps the body in _content; tests compare this with read()).
+            response._content = body
+        else:
+            response.read()  # decodes gzip/deflate/br, as aread() would
+        return response
+
+    def _use_fallback(self) -> bool:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return True  # no asyncio loop in this thread (trio, or anyio's trio backend)
+        return _httpx_transport_patched()
+
+    async def _send(
+        self, request: httpx.Request
+    ) -> tuple[aiohttp.ClientResponse, asyncio.Semaphore | None]:
+        """Send with aiohttp; the caller must release the response and the pool slot."""
+        loop = asyncio.get_running_loop()
         state = self._state
         if state is None or state.loop is not loop or state.session.closed:
             state = await self._switch_state(loop)
@@ -374,15 +438,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 pool.release()
             raise
 
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.raw_headers,
-            stream=_ResponseStream(request, response, pool),
-            extensions={
-                "http_version": b"HTTP/1.0" if response.version == HttpVersion10 else b"HTTP/1.1",
-                "reason_phrase": (response.reason or "").encode("utf-8", "surrogateescape"),
-            },
-        )
+        return response, pool
 
     async def aclose(self) -> None:
         state, self._state = self._state, None

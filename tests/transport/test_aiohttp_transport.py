@@ -443,3 +443,63 @@ async def test_pytest_httpx_intercepts_requests(
     assert response.json() == {"mocked": True}
     assert server.connections == 0
     assert len(httpx_mock.get_requests()) == 1
+
+
+# request_read(): the SDK's read-whole-body path ---------------------------------------
+
+
+def _request(
+    server: MisbehavingServer, path: str, timeout: httpx.Timeout = TIMEOUT
+) -> httpx.Request:
+    return httpx.Request("GET", server.url + path, extensions={"timeout": timeout.as_dict()})
+
+
+@pytest.mark.asyncio
+async def test_request_read_returns_a_read_response(server: MisbehavingServer) -> None:
+    transport = AiohttpTransport()
+    try:
+        gzipped = await transport.request_read(_request(server, "/gzip"))
+        chunked = await transport.request_read(_request(server, "/chunked"))
+    finally:
+        await transport.aclose()
+    assert gzipped.content == GZIP_PAYLOAD  # decoded, as aread() would
+    assert gzipped.request.url.path == "/gzip"
+    assert chunked.content == b"".join(CHUNKS)
+    assert server.connections == 1  # the connection went back to the pool
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [("/truncated", httpx.RemoteProtocolError), ("/slow-body", httpx.ReadTimeout)],
+)
+async def test_request_read_maps_body_failures_and_frees_the_slot(
+    server: MisbehavingServer, path: str, expected: type[Exception]
+) -> None:
+    transport = AiohttpTransport(limits=httpx.Limits(max_connections=1))
+    try:
+        with pytest.raises(expected):
+            await transport.request_read(_request(server, path, SHORT_READ))
+        ok = await transport.request_read(_request(server, "/echo"))
+    finally:
+        await transport.aclose()
+    assert ok.status_code == 200  # the single pool slot was returned
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("path", ["/gzip", "/chunked", "/echo"])
+async def test_request_read_gives_what_aread_gives(server: MisbehavingServer, path: str) -> None:
+    transport = AiohttpTransport()
+    try:
+        fast = await transport.request_read(_request(server, path))
+        streamed = await transport.handle_async_request(_request(server, path))
+        try:
+            await streamed.aread()
+        finally:
+            await streamed.aclose()
+    finally:
+        await transport.aclose()
+    assert fast.status_code == streamed.status_code
+    assert fast.headers.raw == streamed.headers.raw
+    assert fast.content == streamed.content
+    assert fast.text == streamed.text
