@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+)
+from contextlib import aclosing
 from types import TracebackType
 from typing import TYPE_CHECKING, Generic, Self, TypeVar
 
@@ -33,8 +41,8 @@ class BatchResult(Generic[T]):
 class BatchResults(Generic[T]):
     """Results of a fleet operation, yielded as each call completes.
 
-    Iterate it directly, or use it as an async context manager when you may stop early:
-    leaving the block cancels the calls still in flight.
+    Iterate it directly; stopping early (break, an exception) cancels the calls still in
+    flight. On trio, wrap the loop in `async with` if you may stop early.
 
         async with client.sims.update_many(sids, status="active") as results:
             async for result in results:
@@ -59,7 +67,10 @@ class BatchResults(Generic[T]):
 
     def __aiter__(self) -> AsyncIterator[BatchResult[T]]:
         if self._iterator is None:
-            self._iterator = self._run()
+            import sniffio  # deferred: keeps `import twilio_wireless` light
+
+            asyncio_loop = sniffio.current_async_library() == "asyncio"
+            self._iterator = self._run_asyncio() if asyncio_loop else self._run_anyio()
         return self._iterator
 
     async def __aenter__(self) -> Self:
@@ -74,7 +85,52 @@ class BatchResults(Generic[T]):
         if self._iterator is not None:
             await self._iterator.aclose()  # type: ignore[attr-defined]
 
-    async def _run(self) -> AsyncIterator[BatchResult[T]]:
+    async def _run_asyncio(self) -> AsyncIterator[BatchResult[T]]:
+        # Plain tasks rather than a task group: cancelling them needs no cancel scope, so
+        # leaving the loop early (break, an exception) is clean even when Python closes
+        # this generator later from another task, with or without `async with`.
+        import asyncio  # deferred: keeps `import twilio_wireless` light
+
+        loop = asyncio.get_running_loop()
+        finished: asyncio.Queue[asyncio.Task[BatchResult[T]]] = asyncio.Queue()
+        running: set[asyncio.Task[BatchResult[T]]] = set()
+        sids = _aiter(self._sids)
+        exhausted = False
+
+        def on_done(task: asyncio.Task[BatchResult[T]]) -> None:
+            running.discard(task)
+            if not task.cancelled():
+                finished.put_nowait(task)
+
+        try:
+            while True:
+                # New calls start only as results are taken: at most `concurrency` in
+                # flight, and never more than that many results waiting.
+                while not exhausted and len(running) + finished.qsize() < self._concurrency:
+                    try:
+                        sid = await anext(sids)
+                    except StopAsyncIteration:
+                        exhausted = True
+                        break
+                    task = loop.create_task(self._one_result(sid))
+                    running.add(task)
+                    task.add_done_callback(on_done)
+                if exhausted and not running and finished.empty():
+                    return
+                yield (await finished.get()).result()
+        finally:
+            for task in running:
+                task.cancel()
+            await sids.aclose()
+
+    async def _one_result(self, sid: str) -> BatchResult[T]:
+        try:
+            return BatchResult(sid, value=await self._call(sid))
+        except Exception as error:  # one SIM's failure never aborts the batch
+            return BatchResult(sid, error=error)
+
+    async def _run_anyio(self) -> AsyncIterator[BatchResult[T]]:
+        # On trio: a task group, so stopping early needs `async with` (see the class doc).
         import anyio  # deferred: keeps `import twilio_wireless` light
 
         send, receive = anyio.create_memory_object_stream[BatchResult[T]]()
@@ -97,8 +153,8 @@ class BatchResults(Generic[T]):
         slots: anyio.Semaphore,
         send: MemoryObjectSendStream[BatchResult[T]],
     ) -> None:
-        async with send:
-            async for sid in _aiter(self._sids):
+        async with send, aclosing(_aiter(self._sids)) as sids:
+            async for sid in sids:
                 await slots.acquire()  # at most `concurrency` calls in flight
                 group.start_soon(self._one, sid, slots, send.clone())
 
@@ -109,16 +165,12 @@ class BatchResults(Generic[T]):
         # slows the batch down instead of letting results pile up in memory.
         try:
             async with send:
-                try:
-                    result = BatchResult(sid, value=await self._call(sid))
-                except Exception as error:  # one SIM's failure never aborts the batch
-                    result = BatchResult(sid, error=error)
-                await send.send(result)
+                await send.send(await self._one_result(sid))
         finally:
             slots.release()
 
 
-async def _aiter(items: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[str]:
+async def _aiter(items: Iterable[str] | AsyncIterable[str]) -> AsyncGenerator[str, None]:
     if isinstance(items, AsyncIterable):
         async for item in items:
             yield item

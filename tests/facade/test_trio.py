@@ -33,6 +33,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", "0"))
+        self.rfile.read(length)
+        self.paths.append("POST " + self.path)
+        body = b'{"sid": "' + self.path.rsplit("/", 1)[1].encode() + b'", "status": "active"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 
@@ -63,3 +74,34 @@ def test_fetch_and_list_on_trio() -> None:
         "/v1/Sims?PageSize=1",
         "/v1/Sims?PageSize=1&Page=1",
     ]
+
+
+def test_update_many_on_trio() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    sids = [f"DE{n:032x}" for n in range(6)]
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+
+        async def main() -> list[str]:
+            with trio.fail_after(10):
+                async with tw.WirelessClient("AC" + "0" * 32, "t", base_url=base) as client:
+                    done = []
+                    async with client.sims.update_many(
+                        sids, concurrency=2, friendly_name="x"
+                    ) as results:
+                        async for result in results:
+                            assert result.ok
+                            done.append(result.sid)
+                            if len(done) == 4:
+                                break
+                    return done
+
+        done = trio.run(main)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+    assert len(done) == 4
+    assert set(done) <= set(sids)
