@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: venv test check lint format format-check typecheck codegen codegen-check clean
+.PHONY: venv demo test check lint format format-check typecheck codegen codegen-check clean
 
 venv: $(STAMP)
 
@@ -14,6 +14,9 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	PIP_CONSTRAINT=constraints.txt $(PIP_INSTALL) -e ".[dev]"
 	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python examples/demo.py $(DEMO_ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -29,6 +32,7 @@ format-check: $(STAMP)
 
 typecheck: $(STAMP)
 	$(BIN)/python -m mypy
+	$(BIN)/python -m mypy --strict examples
 
 codegen: $(STAMP)
 	$(BIN)/python codegen.py

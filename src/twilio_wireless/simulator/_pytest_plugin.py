@@ -3,10 +3,11 @@
 Registered through the `pytest11` entry point, so installing the package is enough:
 
     async def test_suspend(wireless_client, wireless_simulator):
-        sim = await wireless_client.sims.update("sim-000001", status="suspended")
-        assert sim.status == "updating"
+        sid = wireless_simulator.sim_sids("active")[0]
+        sim = await wireless_client.sims.update(sid, status="suspended", wait=False)
+        assert sim.status == "updating"  # 202 Accepted
         await wireless_simulator.manual_clock.advance(10)
-        assert (await wireless_client.sims.fetch("sim-000001")).status == "suspended"
+        assert (await wireless_client.sims.fetch(sid)).status == "suspended"
 
 Fixtures:
     wireless_simulator_config: the `SimulatorConfig` used (50 SIMs, seed 0, a
