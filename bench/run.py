@@ -39,6 +39,7 @@ from clients import IMPORTS, NAMES  # noqa: E402
 SDK = "sdk"
 LABELS = {
     "sdk": "this SDK",
+    "sdk_stdlib_json": "this SDK, stdlib json",
     "aiohttp_raw": "raw aiohttp",
     "httpx_raw": "raw httpx",
     "twilio_official": "official twilio",
@@ -703,6 +704,7 @@ def plot(res: Results, config: Config, path: Path, date: str) -> None:
     ]
     others = [c for c in res.clients if c != SDK]
     colors = {
+        "sdk_stdlib_json": "#55a868",
         "aiohttp_raw": "#4c72b0",
         "httpx_raw": "#dd8452",
         "twilio_official": "#c44e52",

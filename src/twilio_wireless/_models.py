@@ -14,7 +14,6 @@ from twilio_wireless_openapi.models.data_session import DataSession
 from twilio_wireless_openapi.models.http_method import HttpMethod
 from twilio_wireless_openapi.models.rate_plan import RatePlan
 from twilio_wireless_openapi.models.sim import Sim
-from twilio_wireless_openapi.models.sim_links import SimLinks
 from twilio_wireless_openapi.models.sim_reset_status import SimResetStatus
 from twilio_wireless_openapi.models.sim_status import SimStatus
 from twilio_wireless_openapi.models.sim_usage_record import SimUsageRecord
@@ -34,7 +33,6 @@ __all__ = [
     "HttpMethod",
     "RatePlan",
     "Sim",
-    "SimLinks",
     "SimResetStatus",
     "SimStatus",
     "SimUsageRecord",

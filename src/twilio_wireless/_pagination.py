@@ -143,17 +143,21 @@ class _PageIterator(Generic[T]):
 class _ItemIterator(Generic[T]):
     def __init__(self, pages: _PageIterator[T]) -> None:
         self._pages = pages
-        self._items: Iterator[T] = iter(())
+        self._items: list[T] = []
+        self._index = 0
 
     def __aiter__(self) -> _ItemIterator[T]:
         return self
 
     async def __anext__(self) -> T:
-        while True:
-            for item in self._items:
-                return item
-            page = await self._pages.__anext__()
-            self._items = iter(page.items)
+        # The per-item path of every stream: index into the current page, no iterator frames.
+        index = self._index
+        items = self._items
+        while index >= len(items):
+            items = self._items = (await self._pages.__anext__()).items
+            index = 0
+        self._index = index + 1
+        return items[index]
 
 
 def _path_and_query(url: str, list_path: str) -> str:

@@ -161,6 +161,7 @@ def test_every_patch_has_a_name_and_a_reason() -> None:
         "twilio_error_schema",
         "shared_page_meta",
         "shared_http_method_enum",
+        "sim_links_as_mapping",
     ]
     assert all(len(p.reason) > 20 for p in PATCHES)
 
@@ -203,6 +204,12 @@ def test_patches_do_not_modify_their_input(upstream_spec: dict[str, Any]) -> Non
                 "sms_method"
             ].update(enum=["GET", "POST", "PUT"]),
             "shared_http_method_enum",
+        ),
+        (
+            lambda s: s["components"]["schemas"]["wireless.v1.sim"]["properties"]["links"].update(
+                properties={"rate_plan": {"type": "string"}}
+            ),
+            "sim_links_as_mapping",
         ),
     ],
 )

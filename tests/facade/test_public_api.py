@@ -40,7 +40,6 @@ EXPECTED = {
     "RatePlan",
     "ServerError",
     "Sim",
-    "SimLinks",
     "SimResetStatus",
     "SimStatus",
     "SimUsageRecord",

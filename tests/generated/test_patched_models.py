@@ -161,3 +161,29 @@ def test_sim_callback_methods_use_the_shared_http_method_enum() -> None:
     sim = Sim.from_dict({"commands_callback_method": "GET", "voice_method": None})
     assert sim.commands_callback_method is HttpMethod.GET
     assert sim.voice_method is None
+
+
+# JSON parsing: orjson when installed, the standard library otherwise --------------------
+
+
+def test_responses_parse_with_and_without_orjson() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "if sys.argv[1] == 'stdlib': sys.modules['orjson'] = None\n"
+        "import httpx\n"
+        "from twilio_wireless_openapi import types\n"
+        "from twilio_wireless_openapi.api.wireless_v1_sim import fetch_sim\n"
+        "sim = fetch_sim.parse_response(httpx.Response(200, json={'sid': 'DE1', 'status': 'active'}))\n"
+        "print(types.json_loads.__module__, sim.sid, sim.status)\n"
+    )
+    outputs = {
+        mode: subprocess.run(
+            [sys.executable, "-c", script, mode], capture_output=True, text=True, check=True
+        ).stdout.split()
+        for mode in ("stdlib", "default")
+    }
+    assert outputs["stdlib"] == ["json", "DE1", "active"]
+    assert outputs["default"][1:] == ["DE1", "active"]

@@ -55,7 +55,7 @@ async def test_fetch_sends_a_get_and_parses_the_spec_example(
     assert sim.date_created == CREATED
     assert sim.date_updated == CREATED
     assert sim.ip_address == "192.168.1.1"
-    assert isinstance(sim.links, tw.SimLinks)
+    assert isinstance(sim.links, dict)
     assert sim.links["usage_records"] == (
         f"https://wireless.twilio.com/v1/Sims/{'DE' + 'a' * 32}/UsageRecords"
     )

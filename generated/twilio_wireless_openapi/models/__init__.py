@@ -21,7 +21,6 @@ from .page_meta import PageMeta
 from .rate_plan import RatePlan
 from .rate_plan_page import RatePlanPage
 from .sim import Sim
-from .sim_links import SimLinks
 from .sim_page import SimPage
 from .sim_reset_status import SimResetStatus
 from .sim_status import SimStatus
@@ -52,7 +51,6 @@ __all__ = (
     "RatePlan",
     "RatePlanPage",
     "Sim",
-    "SimLinks",
     "SimPage",
     "SimResetStatus",
     "SimStatus",

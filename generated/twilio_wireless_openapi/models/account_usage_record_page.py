@@ -57,13 +57,9 @@ class AccountUsageRecordPage:
         _usage_records = d.pop("usage_records", UNSET)
         usage_records: list[AccountUsageRecord] | Unset = UNSET
         if _usage_records is not UNSET:
-            usage_records = []
-            for usage_records_item_data in _usage_records:
-                usage_records_item = AccountUsageRecord.from_dict(
-                    usage_records_item_data
-                )
-
-                usage_records.append(usage_records_item)
+            usage_records = [
+                AccountUsageRecord.from_dict(item) for item in _usage_records
+            ]
 
         _meta = d.pop("meta", UNSET)
         meta: PageMeta | Unset

@@ -190,7 +190,9 @@ class Command:
         if _command_mode is None or _command_mode is UNSET:
             command_mode = _command_mode
         else:
-            command_mode_type_1 = CommandMode._from_wire(_command_mode)
+            command_mode_type_1 = CommandMode._by_value.get(
+                _command_mode
+            ) or CommandMode(_command_mode)
 
             command_mode = command_mode_type_1
 
@@ -199,7 +201,9 @@ class Command:
         if _transport is None or _transport is UNSET:
             transport = _transport
         else:
-            transport_type_1 = CommandTransport._from_wire(_transport)
+            transport_type_1 = CommandTransport._by_value.get(
+                _transport
+            ) or CommandTransport(_transport)
 
             transport = transport_type_1
 
@@ -212,7 +216,9 @@ class Command:
         if _status is None or _status is UNSET:
             status = _status
         else:
-            status_type_1 = CommandStatus._from_wire(_status)
+            status_type_1 = CommandStatus._by_value.get(_status) or CommandStatus(
+                _status
+            )
 
             status = status_type_1
 
@@ -221,7 +227,9 @@ class Command:
         if _direction is None or _direction is UNSET:
             direction = _direction
         else:
-            direction_type_1 = CommandDirection._from_wire(_direction)
+            direction_type_1 = CommandDirection._by_value.get(
+                _direction
+            ) or CommandDirection(_direction)
 
             direction = direction_type_1
 

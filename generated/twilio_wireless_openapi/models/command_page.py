@@ -57,11 +57,7 @@ class CommandPage:
         _commands = d.pop("commands", UNSET)
         commands: list[Command] | Unset = UNSET
         if _commands is not UNSET:
-            commands = []
-            for commands_item_data in _commands:
-                commands_item = Command.from_dict(commands_item_data)
-
-                commands.append(commands_item)
+            commands = [Command.from_dict(item) for item in _commands]
 
         _meta = d.pop("meta", UNSET)
         meta: PageMeta | Unset

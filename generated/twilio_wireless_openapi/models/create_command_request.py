@@ -106,7 +106,9 @@ class CreateCommandRequest:
         if isinstance(_callback_method, Unset):
             callback_method = UNSET
         else:
-            callback_method = HttpMethod._from_wire(_callback_method)
+            callback_method = HttpMethod._by_value.get(_callback_method) or HttpMethod(
+                _callback_method
+            )
 
         callback_url = d.pop("CallbackUrl", UNSET)
 
@@ -115,7 +117,9 @@ class CreateCommandRequest:
         if isinstance(_command_mode, Unset):
             command_mode = UNSET
         else:
-            command_mode = CommandMode._from_wire(_command_mode)
+            command_mode = CommandMode._by_value.get(_command_mode) or CommandMode(
+                _command_mode
+            )
 
         include_sid = d.pop("IncludeSid", UNSET)
 

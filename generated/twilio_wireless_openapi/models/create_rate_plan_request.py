@@ -156,7 +156,9 @@ class CreateRatePlanRequest:
         if isinstance(_data_limit_strategy, Unset):
             data_limit_strategy = UNSET
         else:
-            data_limit_strategy = DataLimitStrategy._from_wire(_data_limit_strategy)
+            data_limit_strategy = DataLimitStrategy._by_value.get(
+                _data_limit_strategy
+            ) or DataLimitStrategy(_data_limit_strategy)
 
         _instance = cls(
             unique_name=unique_name,

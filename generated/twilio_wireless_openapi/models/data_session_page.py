@@ -57,11 +57,7 @@ class DataSessionPage:
         _data_sessions = d.pop("data_sessions", UNSET)
         data_sessions: list[DataSession] | Unset = UNSET
         if _data_sessions is not UNSET:
-            data_sessions = []
-            for data_sessions_item_data in _data_sessions:
-                data_sessions_item = DataSession.from_dict(data_sessions_item_data)
-
-                data_sessions.append(data_sessions_item)
+            data_sessions = [DataSession.from_dict(item) for item in _data_sessions]
 
         _meta = d.pop("meta", UNSET)
         meta: PageMeta | Unset

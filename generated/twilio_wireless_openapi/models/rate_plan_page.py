@@ -57,11 +57,7 @@ class RatePlanPage:
         _rate_plans = d.pop("rate_plans", UNSET)
         rate_plans: list[RatePlan] | Unset = UNSET
         if _rate_plans is not UNSET:
-            rate_plans = []
-            for rate_plans_item_data in _rate_plans:
-                rate_plans_item = RatePlan.from_dict(rate_plans_item_data)
-
-                rate_plans.append(rate_plans_item)
+            rate_plans = [RatePlan.from_dict(item) for item in _rate_plans]
 
         _meta = d.pop("meta", UNSET)
         meta: PageMeta | Unset

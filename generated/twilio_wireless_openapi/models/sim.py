@@ -55,7 +55,7 @@ class Sim:
         date_updated (datetime.datetime | None | Unset): The date and time in GMT when the Sim resource was last updated
             specified in [ISO 8601](https://www.iso.org/iso-8601-date-and-time-format.html) format.
         url (None | str | Unset): The absolute URL of the resource.
-        links (None | SimLinks | Unset): The URLs of related subresources.
+        links (Any | Unset): The URLs of related subresources.
         ip_address (None | str | Unset): Deprecated.
     """
 
@@ -81,7 +81,7 @@ class Sim:
     date_created: datetime.datetime | None | Unset = UNSET
     date_updated: datetime.datetime | None | Unset = UNSET
     url: None | str | Unset = UNSET
-    links: None | SimLinks | Unset = UNSET
+    links: Any | Unset = UNSET
     ip_address: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -236,13 +236,7 @@ class Sim:
         else:
             url = self.url
 
-        links: dict[str, Any] | None | Unset
-        if isinstance(self.links, Unset):
-            links = UNSET
-        elif isinstance(self.links, SimLinks):
-            links = self.links.to_dict()
-        else:
-            links = self.links
+        links = self.links
 
         ip_address: None | str | Unset
         if isinstance(self.ip_address, Unset):
@@ -330,7 +324,7 @@ class Sim:
         if _status is None or _status is UNSET:
             status = _status
         else:
-            status_type_1 = SimStatus._from_wire(_status)
+            status_type_1 = SimStatus._by_value.get(_status) or SimStatus(_status)
 
             status = status_type_1
 
@@ -339,7 +333,9 @@ class Sim:
         if _reset_status is None or _reset_status is UNSET:
             reset_status = _reset_status
         else:
-            reset_status_type_1 = SimResetStatus._from_wire(_reset_status)
+            reset_status_type_1 = SimResetStatus._by_value.get(
+                _reset_status
+            ) or SimResetStatus(_reset_status)
 
             reset_status = reset_status_type_1
 
@@ -352,9 +348,9 @@ class Sim:
         if _commands_callback_method is None or _commands_callback_method is UNSET:
             commands_callback_method = _commands_callback_method
         else:
-            commands_callback_method_type_1 = HttpMethod._from_wire(
+            commands_callback_method_type_1 = HttpMethod._by_value.get(
                 _commands_callback_method
-            )
+            ) or HttpMethod(_commands_callback_method)
 
             commands_callback_method = commands_callback_method_type_1
 
@@ -363,7 +359,9 @@ class Sim:
         if _sms_fallback_method is None or _sms_fallback_method is UNSET:
             sms_fallback_method = _sms_fallback_method
         else:
-            sms_fallback_method_type_1 = HttpMethod._from_wire(_sms_fallback_method)
+            sms_fallback_method_type_1 = HttpMethod._by_value.get(
+                _sms_fallback_method
+            ) or HttpMethod(_sms_fallback_method)
 
             sms_fallback_method = sms_fallback_method_type_1
 
@@ -374,7 +372,9 @@ class Sim:
         if _sms_method is None or _sms_method is UNSET:
             sms_method = _sms_method
         else:
-            sms_method_type_1 = HttpMethod._from_wire(_sms_method)
+            sms_method_type_1 = HttpMethod._by_value.get(_sms_method) or HttpMethod(
+                _sms_method
+            )
 
             sms_method = sms_method_type_1
 
@@ -385,7 +385,9 @@ class Sim:
         if _voice_fallback_method is None or _voice_fallback_method is UNSET:
             voice_fallback_method = _voice_fallback_method
         else:
-            voice_fallback_method_type_1 = HttpMethod._from_wire(_voice_fallback_method)
+            voice_fallback_method_type_1 = HttpMethod._by_value.get(
+                _voice_fallback_method
+            ) or HttpMethod(_voice_fallback_method)
 
             voice_fallback_method = voice_fallback_method_type_1
 
@@ -396,7 +398,9 @@ class Sim:
         if _voice_method is None or _voice_method is UNSET:
             voice_method = _voice_method
         else:
-            voice_method_type_1 = HttpMethod._from_wire(_voice_method)
+            voice_method_type_1 = HttpMethod._by_value.get(_voice_method) or HttpMethod(
+                _voice_method
+            )
 
             voice_method = voice_method_type_1
 
@@ -422,14 +426,7 @@ class Sim:
 
         url: None | str | Unset = d.pop("url", UNSET)
 
-        _links = d.pop("links", UNSET)
-        links: None | SimLinks | Unset
-        if _links is None or _links is UNSET:
-            links = _links
-        else:
-            links_type_0 = SimLinks.from_dict(_links)
-
-            links = links_type_0
+        links = d.pop("links", UNSET)
 
         ip_address: None | str | Unset = d.pop("ip_address", UNSET)
 
@@ -478,6 +475,3 @@ class Sim:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
-
-
-from ..models.sim_links import SimLinks

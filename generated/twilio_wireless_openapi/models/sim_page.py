@@ -57,11 +57,7 @@ class SimPage:
         _sims = d.pop("sims", UNSET)
         sims: list[Sim] | Unset = UNSET
         if _sims is not UNSET:
-            sims = []
-            for sims_item_data in _sims:
-                sims_item = Sim.from_dict(sims_item_data)
-
-                sims.append(sims_item)
+            sims = [Sim.from_dict(item) for item in _sims]
 
         _meta = d.pop("meta", UNSET)
         meta: PageMeta | Unset

@@ -57,11 +57,7 @@ class SimUsageRecordPage:
         _usage_records = d.pop("usage_records", UNSET)
         usage_records: list[SimUsageRecord] | Unset = UNSET
         if _usage_records is not UNSET:
-            usage_records = []
-            for usage_records_item_data in _usage_records:
-                usage_records_item = SimUsageRecord.from_dict(usage_records_item_data)
-
-                usage_records.append(usage_records_item)
+            usage_records = [SimUsageRecord.from_dict(item) for item in _usage_records]
 
         _meta = d.pop("meta", UNSET)
         meta: PageMeta | Unset

@@ -189,7 +189,9 @@ class UpdateSimRequest:
         if isinstance(_callback_method, Unset):
             callback_method = UNSET
         else:
-            callback_method = HttpMethod._from_wire(_callback_method)
+            callback_method = HttpMethod._by_value.get(_callback_method) or HttpMethod(
+                _callback_method
+            )
 
         callback_url = d.pop("CallbackUrl", UNSET)
 
@@ -202,14 +204,16 @@ class UpdateSimRequest:
         if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = SimStatus._from_wire(_status)
+            status = SimStatus._by_value.get(_status) or SimStatus(_status)
 
         _commands_callback_method = d.pop("CommandsCallbackMethod", UNSET)
         commands_callback_method: HttpMethod | Unset
         if isinstance(_commands_callback_method, Unset):
             commands_callback_method = UNSET
         else:
-            commands_callback_method = HttpMethod._from_wire(_commands_callback_method)
+            commands_callback_method = HttpMethod._by_value.get(
+                _commands_callback_method
+            ) or HttpMethod(_commands_callback_method)
 
         commands_callback_url = d.pop("CommandsCallbackUrl", UNSET)
 
@@ -218,7 +222,9 @@ class UpdateSimRequest:
         if isinstance(_sms_fallback_method, Unset):
             sms_fallback_method = UNSET
         else:
-            sms_fallback_method = HttpMethod._from_wire(_sms_fallback_method)
+            sms_fallback_method = HttpMethod._by_value.get(
+                _sms_fallback_method
+            ) or HttpMethod(_sms_fallback_method)
 
         sms_fallback_url = d.pop("SmsFallbackUrl", UNSET)
 
@@ -227,7 +233,9 @@ class UpdateSimRequest:
         if isinstance(_sms_method, Unset):
             sms_method = UNSET
         else:
-            sms_method = HttpMethod._from_wire(_sms_method)
+            sms_method = HttpMethod._by_value.get(_sms_method) or HttpMethod(
+                _sms_method
+            )
 
         sms_url = d.pop("SmsUrl", UNSET)
 
@@ -236,7 +244,9 @@ class UpdateSimRequest:
         if isinstance(_voice_fallback_method, Unset):
             voice_fallback_method = UNSET
         else:
-            voice_fallback_method = HttpMethod._from_wire(_voice_fallback_method)
+            voice_fallback_method = HttpMethod._by_value.get(
+                _voice_fallback_method
+            ) or HttpMethod(_voice_fallback_method)
 
         voice_fallback_url = d.pop("VoiceFallbackUrl", UNSET)
 
@@ -245,7 +255,9 @@ class UpdateSimRequest:
         if isinstance(_voice_method, Unset):
             voice_method = UNSET
         else:
-            voice_method = HttpMethod._from_wire(_voice_method)
+            voice_method = HttpMethod._by_value.get(_voice_method) or HttpMethod(
+                _voice_method
+            )
 
         voice_url = d.pop("VoiceUrl", UNSET)
 
@@ -254,7 +266,9 @@ class UpdateSimRequest:
         if isinstance(_reset_status, Unset):
             reset_status = UNSET
         else:
-            reset_status = SimResetStatus._from_wire(_reset_status)
+            reset_status = SimResetStatus._by_value.get(
+                _reset_status
+            ) or SimResetStatus(_reset_status)
 
         account_sid = d.pop("AccountSid", UNSET)
 

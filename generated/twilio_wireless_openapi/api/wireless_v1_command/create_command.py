@@ -9,7 +9,7 @@ from ... import errors
 from ...client import AuthenticatedClient
 from ...models.command import Command
 from ...models.create_command_request import CreateCommandRequest
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response, Unset, json_loads
 
 
 def request_kwargs(
@@ -34,7 +34,7 @@ def request_kwargs(
 def parse_response(response: httpx.Response) -> Command:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 201:
-        response_201 = Command.from_dict(response.json())
+        response_201 = Command.from_dict(json_loads(response.content))
 
         return response_201
 

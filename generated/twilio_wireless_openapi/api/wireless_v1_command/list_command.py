@@ -11,7 +11,7 @@ from ...models.command_direction import CommandDirection
 from ...models.command_page import CommandPage
 from ...models.command_status import CommandStatus
 from ...models.command_transport import CommandTransport
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response, Unset, json_loads
 
 
 def request_kwargs(
@@ -67,7 +67,7 @@ def request_kwargs(
 def parse_response(response: httpx.Response) -> CommandPage:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
-        response_200 = CommandPage.from_dict(response.json())
+        response_200 = CommandPage.from_dict(json_loads(response.content))
 
         return response_200
 

@@ -9,7 +9,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient
 from ...models.data_session_page import DataSessionPage
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response, Unset, json_loads
 
 
 def request_kwargs(
@@ -44,7 +44,7 @@ def request_kwargs(
 def parse_response(response: httpx.Response) -> DataSessionPage:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
-        response_200 = DataSessionPage.from_dict(response.json())
+        response_200 = DataSessionPage.from_dict(json_loads(response.content))
 
         return response_200
 

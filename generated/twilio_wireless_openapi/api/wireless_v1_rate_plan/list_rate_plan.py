@@ -8,7 +8,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient
 from ...models.rate_plan_page import RatePlanPage
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response, Unset, json_loads
 
 
 def request_kwargs(
@@ -40,7 +40,7 @@ def request_kwargs(
 def parse_response(response: httpx.Response) -> RatePlanPage:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
-        response_200 = RatePlanPage.from_dict(response.json())
+        response_200 = RatePlanPage.from_dict(json_loads(response.content))
 
         return response_200
 

@@ -10,7 +10,7 @@ from ... import errors
 from ...client import AuthenticatedClient
 from ...models.rate_plan import RatePlan
 from ...models.update_rate_plan_request import UpdateRatePlanRequest
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response, Unset, json_loads
 
 
 def request_kwargs(
@@ -38,7 +38,7 @@ def request_kwargs(
 def parse_response(response: httpx.Response) -> RatePlan:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
-        response_200 = RatePlan.from_dict(response.json())
+        response_200 = RatePlan.from_dict(json_loads(response.content))
 
         return response_200
 

@@ -9,7 +9,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient
 from ...models.sim import Sim
-from ...types import Response
+from ...types import Response, json_loads
 
 
 def request_kwargs(
@@ -29,7 +29,7 @@ def request_kwargs(
 def parse_response(response: httpx.Response) -> Sim:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
-        response_200 = Sim.from_dict(response.json())
+        response_200 = Sim.from_dict(json_loads(response.content))
 
         return response_200
 

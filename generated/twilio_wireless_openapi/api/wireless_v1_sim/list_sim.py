@@ -9,7 +9,7 @@ from ... import errors
 from ...client import AuthenticatedClient
 from ...models.sim_page import SimPage
 from ...models.sim_status import SimStatus
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response, Unset, json_loads
 
 
 def request_kwargs(
@@ -60,7 +60,7 @@ def request_kwargs(
 def parse_response(response: httpx.Response) -> SimPage:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
-        response_200 = SimPage.from_dict(response.json())
+        response_200 = SimPage.from_dict(json_loads(response.content))
 
         return response_200
 

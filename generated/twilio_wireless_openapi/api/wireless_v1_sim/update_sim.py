@@ -10,7 +10,7 @@ from ... import errors
 from ...client import AuthenticatedClient
 from ...models.sim import Sim
 from ...models.update_sim_request import UpdateSimRequest
-from ...types import UNSET, Response, Unset
+from ...types import UNSET, Response, Unset, json_loads
 
 
 def request_kwargs(
@@ -38,12 +38,12 @@ def request_kwargs(
 def parse_response(response: httpx.Response) -> Sim:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
-        response_200 = Sim.from_dict(response.json())
+        response_200 = Sim.from_dict(json_loads(response.content))
 
         return response_200
 
     if response.status_code == 202:
-        response_202 = Sim.from_dict(response.json())
+        response_202 = Sim.from_dict(json_loads(response.content))
 
         return response_202
 

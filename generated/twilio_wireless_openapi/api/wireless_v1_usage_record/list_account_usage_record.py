@@ -10,7 +10,7 @@ from ... import errors
 from ...client import AuthenticatedClient
 from ...models.account_usage_record_granularity import AccountUsageRecordGranularity
 from ...models.account_usage_record_page import AccountUsageRecordPage
-from ...types import UNSET, Response, Unset, format_datetime
+from ...types import UNSET, Response, Unset, format_datetime, json_loads
 
 
 def request_kwargs(
@@ -61,7 +61,7 @@ def request_kwargs(
 def parse_response(response: httpx.Response) -> AccountUsageRecordPage:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
-        response_200 = AccountUsageRecordPage.from_dict(response.json())
+        response_200 = AccountUsageRecordPage.from_dict(json_loads(response.content))
 
         return response_200
 

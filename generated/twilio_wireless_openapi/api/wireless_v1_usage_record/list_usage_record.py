@@ -11,7 +11,7 @@ from ... import errors
 from ...client import AuthenticatedClient
 from ...models.sim_usage_record_granularity import SimUsageRecordGranularity
 from ...models.sim_usage_record_page import SimUsageRecordPage
-from ...types import UNSET, Response, Unset, format_datetime
+from ...types import UNSET, Response, Unset, format_datetime, json_loads
 
 
 def request_kwargs(
@@ -65,7 +65,7 @@ def request_kwargs(
 def parse_response(response: httpx.Response) -> SimUsageRecordPage:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
-        response_200 = SimUsageRecordPage.from_dict(response.json())
+        response_200 = SimUsageRecordPage.from_dict(json_loads(response.content))
 
         return response_200
 
