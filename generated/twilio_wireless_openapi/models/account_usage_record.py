@@ -78,10 +78,10 @@ class AccountUsageRecord:
         data = d.pop("data", UNSET)
 
         _instance = cls(
-            account_sid=account_sid,
-            period=period,
-            commands=commands,
-            data=data,
+            account_sid,
+            period,
+            commands,
+            data,
         )
 
         _instance.additional_properties = d

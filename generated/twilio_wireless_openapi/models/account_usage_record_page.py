@@ -69,8 +69,8 @@ class AccountUsageRecordPage:
             meta = PageMeta.from_dict(_meta)
 
         _instance = cls(
-            usage_records=usage_records,
-            meta=meta,
+            usage_records,
+            meta,
         )
 
         _instance.additional_properties = d

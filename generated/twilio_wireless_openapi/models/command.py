@@ -254,18 +254,18 @@ class Command:
         url: None | str | Unset = d.pop("url", UNSET)
 
         _instance = cls(
-            sid=sid,
-            account_sid=account_sid,
-            sim_sid=sim_sid,
-            command=command,
-            command_mode=command_mode,
-            transport=transport,
-            delivery_receipt_requested=delivery_receipt_requested,
-            status=status,
-            direction=direction,
-            date_created=date_created,
-            date_updated=date_updated,
-            url=url,
+            sid,
+            account_sid,
+            sim_sid,
+            command,
+            command_mode,
+            transport,
+            delivery_receipt_requested,
+            status,
+            direction,
+            date_created,
+            date_updated,
+            url,
         )
 
         _instance.additional_properties = d

@@ -67,8 +67,8 @@ class CommandPage:
             meta = PageMeta.from_dict(_meta)
 
         _instance = cls(
-            commands=commands,
-            meta=meta,
+            commands,
+            meta,
         )
 
         _instance.additional_properties = d

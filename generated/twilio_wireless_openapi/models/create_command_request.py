@@ -126,13 +126,13 @@ class CreateCommandRequest:
         delivery_receipt_requested = d.pop("DeliveryReceiptRequested", UNSET)
 
         _instance = cls(
-            command=command,
-            sim=sim,
-            callback_method=callback_method,
-            callback_url=callback_url,
-            command_mode=command_mode,
-            include_sid=include_sid,
-            delivery_receipt_requested=delivery_receipt_requested,
+            command,
+            sim,
+            callback_method,
+            callback_url,
+            command_mode,
+            include_sid,
+            delivery_receipt_requested,
         )
 
         _instance.additional_properties = d

@@ -161,18 +161,18 @@ class CreateRatePlanRequest:
             ) or DataLimitStrategy(_data_limit_strategy)
 
         _instance = cls(
-            unique_name=unique_name,
-            friendly_name=friendly_name,
-            data_enabled=data_enabled,
-            data_limit=data_limit,
-            data_metering=data_metering,
-            messaging_enabled=messaging_enabled,
-            voice_enabled=voice_enabled,
-            national_roaming_enabled=national_roaming_enabled,
-            international_roaming=international_roaming,
-            national_roaming_data_limit=national_roaming_data_limit,
-            international_roaming_data_limit=international_roaming_data_limit,
-            data_limit_strategy=data_limit_strategy,
+            unique_name,
+            friendly_name,
+            data_enabled,
+            data_limit,
+            data_metering,
+            messaging_enabled,
+            voice_enabled,
+            national_roaming_enabled,
+            international_roaming,
+            national_roaming_data_limit,
+            international_roaming_data_limit,
+            data_limit_strategy,
         )
 
         _instance.additional_properties = d

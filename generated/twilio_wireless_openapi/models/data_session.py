@@ -262,22 +262,22 @@ class DataSession:
         imei: None | str | Unset = d.pop("imei", UNSET)
 
         _instance = cls(
-            sid=sid,
-            sim_sid=sim_sid,
-            account_sid=account_sid,
-            radio_link=radio_link,
-            operator_mcc=operator_mcc,
-            operator_mnc=operator_mnc,
-            operator_country=operator_country,
-            operator_name=operator_name,
-            cell_id=cell_id,
-            cell_location_estimate=cell_location_estimate,
-            packets_uploaded=packets_uploaded,
-            packets_downloaded=packets_downloaded,
-            last_updated=last_updated,
-            start=start,
-            end=end,
-            imei=imei,
+            sid,
+            sim_sid,
+            account_sid,
+            radio_link,
+            operator_mcc,
+            operator_mnc,
+            operator_country,
+            operator_name,
+            cell_id,
+            cell_location_estimate,
+            packets_uploaded,
+            packets_downloaded,
+            last_updated,
+            start,
+            end,
+            imei,
         )
 
         _instance.additional_properties = d

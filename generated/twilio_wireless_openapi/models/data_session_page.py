@@ -67,8 +67,8 @@ class DataSessionPage:
             meta = PageMeta.from_dict(_meta)
 
         _instance = cls(
-            data_sessions=data_sessions,
-            meta=meta,
+            data_sessions,
+            meta,
         )
 
         _instance.additional_properties = d

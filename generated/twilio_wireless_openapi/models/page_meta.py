@@ -100,13 +100,13 @@ class PageMeta:
         url = d.pop("url", UNSET)
 
         _instance = cls(
-            first_page_url=first_page_url,
-            key=key,
-            next_page_url=next_page_url,
-            page=page,
-            page_size=page_size,
-            previous_page_url=previous_page_url,
-            url=url,
+            first_page_url,
+            key,
+            next_page_url,
+            page,
+            page_size,
+            previous_page_url,
+            url,
         )
 
         _instance.additional_properties = d

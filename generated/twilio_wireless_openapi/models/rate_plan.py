@@ -266,22 +266,22 @@ class RatePlan:
         url: None | str | Unset = d.pop("url", UNSET)
 
         _instance = cls(
-            sid=sid,
-            unique_name=unique_name,
-            account_sid=account_sid,
-            friendly_name=friendly_name,
-            data_enabled=data_enabled,
-            data_metering=data_metering,
-            data_limit=data_limit,
-            messaging_enabled=messaging_enabled,
-            voice_enabled=voice_enabled,
-            national_roaming_enabled=national_roaming_enabled,
-            national_roaming_data_limit=national_roaming_data_limit,
-            international_roaming=international_roaming,
-            international_roaming_data_limit=international_roaming_data_limit,
-            date_created=date_created,
-            date_updated=date_updated,
-            url=url,
+            sid,
+            unique_name,
+            account_sid,
+            friendly_name,
+            data_enabled,
+            data_metering,
+            data_limit,
+            messaging_enabled,
+            voice_enabled,
+            national_roaming_enabled,
+            national_roaming_data_limit,
+            international_roaming,
+            international_roaming_data_limit,
+            date_created,
+            date_updated,
+            url,
         )
 
         _instance.additional_properties = d

@@ -67,8 +67,8 @@ class RatePlanPage:
             meta = PageMeta.from_dict(_meta)
 
         _instance = cls(
-            rate_plans=rate_plans,
-            meta=meta,
+            rate_plans,
+            meta,
         )
 
         _instance.additional_properties = d

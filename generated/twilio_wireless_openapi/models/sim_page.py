@@ -67,8 +67,8 @@ class SimPage:
             meta = PageMeta.from_dict(_meta)
 
         _instance = cls(
-            sims=sims,
-            meta=meta,
+            sims,
+            meta,
         )
 
         _instance.additional_properties = d

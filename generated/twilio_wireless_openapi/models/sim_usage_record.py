@@ -90,11 +90,11 @@ class SimUsageRecord:
         data = d.pop("data", UNSET)
 
         _instance = cls(
-            sim_sid=sim_sid,
-            account_sid=account_sid,
-            period=period,
-            commands=commands,
-            data=data,
+            sim_sid,
+            account_sid,
+            period,
+            commands,
+            data,
         )
 
         _instance.additional_properties = d

@@ -67,8 +67,8 @@ class SimUsageRecordPage:
             meta = PageMeta.from_dict(_meta)
 
         _instance = cls(
-            usage_records=usage_records,
-            meta=meta,
+            usage_records,
+            meta,
         )
 
         _instance.additional_properties = d

@@ -85,10 +85,10 @@ class TwilioErrorBody:
         status: int | None | Unset = d.pop("status", UNSET)
 
         _instance = cls(
-            code=code,
-            message=message,
-            more_info=more_info,
-            status=status,
+            code,
+            message,
+            more_info,
+            status,
         )
 
         _instance.additional_properties = d

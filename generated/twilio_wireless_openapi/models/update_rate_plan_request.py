@@ -54,8 +54,8 @@ class UpdateRatePlanRequest:
         friendly_name = d.pop("FriendlyName", UNSET)
 
         _instance = cls(
-            unique_name=unique_name,
-            friendly_name=friendly_name,
+            unique_name,
+            friendly_name,
         )
 
         _instance.additional_properties = d
