@@ -25,6 +25,7 @@ DEFAULT_BASE_URL = "https://wireless.twilio.com"
 # waits forever unless told otherwise.
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0, pool=10.0)
 DEFAULT_MAX_CONNECTIONS = 50
+DEFAULT_KEEPALIVE_EXPIRY = 30.0
 _TWILIO_HOST_SUFFIX = ".twilio.com"
 
 
@@ -59,6 +60,7 @@ class WirelessClient:
         http_client: an `httpx.AsyncClient` of yours (proxies, custom pools, event hooks);
             used as given and never closed by this client.
         max_connections: the connection pool's size when the client owns its pool.
+        keepalive_expiry: seconds an idle pooled connection is kept open (default 30).
         max_concurrency: at most this many requests in flight across every caller of
             this client and its views (default: no cap beyond the pool), so a gateway
             stays under Twilio's rate limits.
@@ -83,6 +85,7 @@ class WirelessClient:
         poll: PollPolicy | None = None,
         http_client: httpx.AsyncClient | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY,
         max_concurrency: int | None = None,
         user_agent_extensions: Sequence[str] = (),
     ) -> None:
@@ -101,6 +104,14 @@ class WirelessClient:
         if max_connections < 1:
             raise ValueError(
                 f"max_connections: {max_connections!r} is not valid; expected an int >= 1"
+            )
+        if (
+            isinstance(keepalive_expiry, bool)
+            or not isinstance(keepalive_expiry, int | float)
+            or keepalive_expiry < 0
+        ):
+            raise ValueError(
+                f"keepalive_expiry: {keepalive_expiry!r} is not valid; expected seconds >= 0"
             )
         if max_concurrency is not None and (
             isinstance(max_concurrency, bool)
@@ -123,7 +134,7 @@ class WirelessClient:
             limits = httpx.Limits(
                 max_connections=max_connections,
                 max_keepalive_connections=max_connections,
-                keepalive_expiry=30.0,
+                keepalive_expiry=keepalive_expiry,
             )
             lean_transport = DefaultTransport(limits=limits)
             http_client = httpx.AsyncClient(

@@ -241,3 +241,13 @@ async def test_a_user_http_client_is_used_as_given_and_not_closed(httpx_mock: HT
         assert not mine.is_closed
     assert sim.sid == SIM_SID
     assert seen == [f"/v1/Sims/{SIM_SID}"]
+
+
+async def test_pool_size_and_keepalive_are_configurable() -> None:
+    async with tw.WirelessClient(ACCOUNT, TOKEN, max_connections=7, keepalive_expiry=2.5) as client:
+        transport = client.http_client._transport
+        assert isinstance(transport, DefaultTransport)
+        assert transport.limits.max_connections == 7
+        assert transport.limits.keepalive_expiry == 2.5
+    with pytest.raises(ValueError, match="keepalive_expiry"):
+        tw.WirelessClient(ACCOUNT, TOKEN, keepalive_expiry=-1)

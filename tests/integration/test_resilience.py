@@ -93,26 +93,6 @@ async def test_retries_run_out_with_the_attempt_count(
     assert len(wireless_simulator.received("GET", "/v1/Sims/sim-000002")) == 4
 
 
-async def test_a_timed_out_get_is_retried(wireless_simulator: WirelessSimulator) -> None:
-    # The one test that waits for real: a 0.2 s read timeout on an injected 0.5 s delay.
-    http = wireless_simulator.http_client(BASE)
-    async with (
-        http,
-        tw.WirelessClient(
-            wireless_simulator.account_sid,
-            wireless_simulator.auth_token,
-            base_url=BASE,
-            http_client=http,
-            timeout=httpx.Timeout(5.0, read=0.2),
-            retry=tw.RetryPolicy(initial_backoff=0.01, jitter=lambda d: d),
-        ) as client,
-    ):
-        wireless_simulator.faults.add("FetchSim", Fault.slow(0.5))
-        sim = await client.sims.fetch("sim-000003")
-    assert sim.unique_name == "sim-000003"
-    assert len(wireless_simulator.received("GET", "/v1/Sims/sim-000003")) == 2
-
-
 # 202 waiting -----------------------------------------------------------------------
 
 
