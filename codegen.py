@@ -21,6 +21,7 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -75,8 +76,27 @@ def read_pin() -> dict[str, str]:
 def write_pin(pin: dict[str, str]) -> None:
     lines = PIN_FILE.read_text().splitlines()
     header = [line for line in lines if line.startswith("#")]
-    body = [f'{key} = "{pin[key]}"' for key in ("repository", "path", "commit", "sha256")]
-    PIN_FILE.write_text("\n".join(header + body) + "\n")
+    body = [f"{key} = {json.dumps(pin[key])}" for key in ("repository", "path", "commit", "sha256")]
+    _write_atomically(PIN_FILE, "\n".join(header + body) + "\n")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text)
+    os.replace(temporary, path)
+
+
+def read_inventory(*, required: bool) -> dict[str, Any]:
+    if INVENTORY_FILE.is_file():
+        inventory_data: dict[str, Any] = json.loads(INVENTORY_FILE.read_text())
+        return inventory_data
+    if required:
+        raise CodegenError(
+            f"openapi/{INVENTORY_FILE.name} is missing: create it with "
+            "python codegen.py --update-pin --commit <sha>"
+        )
+    print(f"warning: no {INVENTORY_FILE.name}; every item counts as added", file=sys.stderr)
+    return {"operations": [], "schemas": [], "enums": {}}
 
 
 def load_spec(path: Path) -> tuple[bytes, dict[str, Any]]:
@@ -237,7 +257,9 @@ def main(argv: list[str] | None = None) -> int:
         path = spec_path(args.spec)
         raw, spec = load_spec(path)
         if args.update_pin:
-            old = json.loads(INVENTORY_FILE.read_text())
+            if args.commit is not None and not re.fullmatch(r"[0-9a-f]{40}", args.commit):
+                raise CodegenError(f"--commit {args.commit!r} is not a 40-hex-digit commit")
+            old = read_inventory(required=False)
             new = inventory(spec)
             changes = describe_changes(old, new)
             print(
@@ -249,12 +271,12 @@ def main(argv: list[str] | None = None) -> int:
                 pin["commit"] = args.commit
             else:
                 print("warning: --commit not given; pin.toml keeps the old commit", file=sys.stderr)
+            _write_atomically(INVENTORY_FILE, json.dumps(new, indent=2) + "\n")
             write_pin(pin)
-            INVENTORY_FILE.write_text(json.dumps(new, indent=2) + "\n")
             print(f"pin moved to sha256 {pin['sha256']}; now run: python codegen.py")
             return 0
         check_pin(raw, path)
-        if inventory(spec) != json.loads(INVENTORY_FILE.read_text()):
+        if inventory(spec) != read_inventory(required=True):
             raise CodegenError("openapi/inventory.json does not describe the pinned spec")
         if args.check:
             with tempfile.TemporaryDirectory(prefix="twilio-wireless-check-") as tmp:
@@ -269,8 +291,16 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
             print("generated/ is current")
             return 0
-        shutil.rmtree(OUTPUT_DIR, ignore_errors=True)
-        generate(spec, OUTPUT_DIR)
+        # Generate beside the output and swap it in only once it succeeded: a failed run
+        # (wrong tool version, generator error) must not leave generated/ half-written.
+        OUTPUT_DIR.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=OUTPUT_DIR.parent, prefix=".codegen-") as tmp:
+            fresh = Path(tmp) / PACKAGE
+            generate(spec, fresh)
+            stale = Path(tmp) / "stale"
+            if OUTPUT_DIR.exists():
+                OUTPUT_DIR.rename(stale)
+            fresh.rename(OUTPUT_DIR)
         print(f"wrote {OUTPUT_DIR.relative_to(ROOT)}")
         return 0
     except CodegenError as exc:

@@ -31,7 +31,7 @@ class BatchResult(Generic[T]):
 
     sid: str
     value: T | None = None
-    error: Exception | None = None
+    error: BaseException | None = None
 
     @property
     def ok(self) -> bool:
@@ -70,7 +70,11 @@ class BatchResults(Generic[T]):
             import sniffio  # deferred: keeps `import twilio_wireless` light
 
             asyncio_loop = sniffio.current_async_library() == "asyncio"
-            self._iterator = self._run_asyncio() if asyncio_loop else self._run_anyio()
+            self._iterator = (
+                _run_asyncio(self._sids, self._call, self._concurrency)
+                if asyncio_loop
+                else self._run_anyio()
+            )
         return self._iterator
 
     async def __aenter__(self) -> Self:
@@ -84,50 +88,6 @@ class BatchResults(Generic[T]):
     ) -> None:
         if self._iterator is not None:
             await self._iterator.aclose()  # type: ignore[attr-defined]
-
-    async def _run_asyncio(self) -> AsyncIterator[BatchResult[T]]:
-        # Plain tasks rather than a task group: cancelling them needs no cancel scope, so
-        # leaving the loop early (break, an exception) is clean even when Python closes
-        # this generator later from another task, with or without `async with`.
-        import asyncio  # deferred: keeps `import twilio_wireless` light
-
-        loop = asyncio.get_running_loop()
-        finished: asyncio.Queue[asyncio.Task[BatchResult[T]]] = asyncio.Queue()
-        running: set[asyncio.Task[BatchResult[T]]] = set()
-        sids = _aiter(self._sids)
-        exhausted = False
-
-        def on_done(task: asyncio.Task[BatchResult[T]]) -> None:
-            running.discard(task)
-            if not task.cancelled():
-                finished.put_nowait(task)
-
-        try:
-            while True:
-                # New calls start only as results are taken: at most `concurrency` in
-                # flight, and never more than that many results waiting.
-                while not exhausted and len(running) + finished.qsize() < self._concurrency:
-                    try:
-                        sid = await anext(sids)
-                    except StopAsyncIteration:
-                        exhausted = True
-                        break
-                    task = loop.create_task(self._one_result(sid))
-                    running.add(task)
-                    task.add_done_callback(on_done)
-                if exhausted and not running and finished.empty():
-                    return
-                yield (await finished.get()).result()
-        finally:
-            for task in running:
-                task.cancel()
-            await sids.aclose()
-
-    async def _one_result(self, sid: str) -> BatchResult[T]:
-        try:
-            return BatchResult(sid, value=await self._call(sid))
-        except Exception as error:  # one SIM's failure never aborts the batch
-            return BatchResult(sid, error=error)
 
     async def _run_anyio(self) -> AsyncIterator[BatchResult[T]]:
         # On trio: a task group, so stopping early needs `async with` (see the class doc).
@@ -165,15 +125,83 @@ class BatchResults(Generic[T]):
         # slows the batch down instead of letting results pile up in memory.
         try:
             async with send:
-                await send.send(await self._one_result(sid))
+                await send.send(await _one_result(self._call, sid))
         finally:
             slots.release()
 
 
+async def _run_asyncio(
+    sids: Iterable[str] | AsyncIterable[str],
+    call: Callable[[str], Awaitable[T]],
+    concurrency: int,
+) -> AsyncGenerator[BatchResult[T], None]:
+    # Plain tasks rather than a task group: cancelling them needs no cancel scope, so
+    # leaving the loop early (break, an exception) is clean even when Python closes this
+    # generator later from another task. Nothing here refers to the BatchResults or to
+    # this generator, so dropping them finalises it (and cancels the calls) at once.
+    import asyncio  # deferred: keeps `import twilio_wireless` light
+
+    loop = asyncio.get_running_loop()
+    finished: asyncio.Queue[BatchResult[T]] = asyncio.Queue()
+    running: dict[asyncio.Task[BatchResult[T]], str] = {}
+    source = _aiter(sids)
+    exhausted = closing = False
+
+    def on_done(task: asyncio.Task[BatchResult[T]]) -> None:
+        sid = running.pop(task)
+        if closing:
+            return
+        if task.cancelled():  # by someone else: still one result per SIM
+            finished.put_nowait(BatchResult(sid, error=asyncio.CancelledError()))
+        elif (error := task.exception()) is not None:  # BaseException: not ours to keep
+            finished.put_nowait(BatchResult(sid, error=error))
+        else:
+            finished.put_nowait(task.result())
+
+    try:
+        while True:
+            # New calls start only as results are taken: at most `concurrency` in flight,
+            # and never more than that many results waiting.
+            while not exhausted and len(running) + finished.qsize() < concurrency:
+                try:
+                    sid = await anext(source)
+                except StopAsyncIteration:
+                    exhausted = True
+                    break
+                task = loop.create_task(_one_result(call, sid))
+                running[task] = sid
+                task.add_done_callback(on_done)
+            if exhausted and not running and finished.empty():
+                return
+            yield await finished.get()
+    finally:
+        closing = True
+        tasks = list(running)
+        for task in tasks:
+            task.cancel()
+        # Leave no call running behind the caller's back.
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await source.aclose()
+
+
+async def _one_result(call: Callable[[str], Awaitable[T]], sid: str) -> BatchResult[T]:
+    try:
+        return BatchResult(sid, value=await call(sid))
+    except Exception as error:  # one SIM's failure never aborts the batch
+        return BatchResult(sid, error=error)
+
+
 async def _aiter(items: Iterable[str] | AsyncIterable[str]) -> AsyncGenerator[str, None]:
-    if isinstance(items, AsyncIterable):
-        async for item in items:
-            yield item
-    else:
+    if not isinstance(items, AsyncIterable):
         for item in items:
             yield item
+        return
+    iterator = aiter(items)
+    try:
+        async for item in iterator:
+            yield item
+    finally:
+        # We own the iteration: a caller's async generator is closed when we stop early.
+        aclose = getattr(iterator, "aclose", None)
+        if aclose is not None:
+            await aclose()

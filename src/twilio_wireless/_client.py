@@ -255,8 +255,14 @@ def _credentials(
     """(Basic auth username, password, account SID) from arguments or the environment."""
     env = os.environ
     account_sid = account_sid or env.get("TWILIO_ACCOUNT_SID") or None
-    api_key = api_key or env.get("TWILIO_API_KEY") or None
-    api_secret = api_secret or env.get("TWILIO_API_SECRET") or None
+    # Arguments win over the environment: an explicit auth_token is never replaced by an
+    # API key from TWILIO_API_*, and an explicit api_key never by TWILIO_AUTH_TOKEN.
+    if not (auth_token or api_key or api_secret):
+        api_key = env.get("TWILIO_API_KEY") or None
+        api_secret = env.get("TWILIO_API_SECRET") or None
+    elif api_key or api_secret:
+        api_key = api_key or env.get("TWILIO_API_KEY") or None
+        api_secret = api_secret or env.get("TWILIO_API_SECRET") or None
     if account_sid is not None and (
         not isinstance(account_sid, str)
         or not account_sid.startswith("AC")
@@ -304,6 +310,8 @@ def _regional_base_url(base_url: str, edge: str | None, region: str | None) -> s
         raise ValueError(f"base_url: {base_url!r} is not valid; expected an http(s):// URL")
     if url.userinfo:
         raise ValueError("base_url: must not contain credentials; pass them as arguments")
+    if url.query or url.fragment:
+        raise ValueError(f"base_url: {base_url!r} must not have a query or fragment")
     if not (edge or region) or not url.host.endswith(_TWILIO_HOST_SUFFIX):
         return str(url).rstrip("/")
     pieces = url.host.split(".")

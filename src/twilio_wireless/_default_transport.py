@@ -24,9 +24,17 @@ class DefaultTransport(httpx.AsyncBaseTransport):
     @property
     def transport(self) -> AiohttpTransport:
         if self._transport is None:
-            from ._transport import AiohttpTransport  # deferred: aiohttp is heavy to import
+            from ._transport import (  # deferred: aiohttp is heavy to import
+                AiohttpTransport,
+                _create_ssl_context,
+            )
 
-            self._transport = AiohttpTransport(limits=self.limits)
+            # CA settings from SSL_CERT_FILE / SSL_CERT_DIR as httpx reads them; proxies and
+            # ~/.netrc are not read (aiohttp's trust_env would add netrc auth to requests
+            # that carry their own): pass an httpx.AsyncClient(proxy=...) for a proxy.
+            self._transport = AiohttpTransport(
+                verify=_create_ssl_context(True, trust_env=True), limits=self.limits
+            )
         return self._transport
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

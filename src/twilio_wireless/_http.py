@@ -251,7 +251,7 @@ class Requester:
                 request=request,
                 request_sent=not isinstance(exc, _NOT_SENT),
             ) from exc
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:  # transport failures, and bodies that do not decode
             raise APIConnectionError(
                 f"connection failed ({type(exc).__name__}: {exc})",
                 request=request,

@@ -124,12 +124,9 @@ class _PageIterator(Generic[T]):
             raise StopAsyncIteration
         self._started = True
         page = await self._pager._fetch(self._next)
-        # Credentials go only to the configured base URL, whatever host the server names.
-        self._next = (
-            _path_and_query(page.next_page_url, self._pager._list_path)
-            if page.next_page_url
-            else None
-        )
+        # Credentials go only to the configured base URL, whatever host the server names:
+        # only the path and query of its next_page_url are used.
+        self._next = _server_path_and_query(page.next_page_url) if page.next_page_url else None
         if self._next is None or not page.items:
             self._done = True
         if self._remaining is not None:
@@ -161,11 +158,26 @@ class _ItemIterator(Generic[T]):
 
 
 def _path_and_query(url: str, list_path: str) -> str:
-    """The path and query of a page URL, checked to belong to this list."""
+    """The path and query of a page URL given to resume, checked to belong to this list.
+
+    `list_path` may hold `*` for one segment: a SIM's usage records may be resumed from a
+    URL naming the SIM by SID or by unique name.
+    """
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
         raise ValueError(f"page_url: {url!r} is not a URL ({exc})") from None
-    if parsed.path.rstrip("/") != list_path:
+    segments = parsed.path.rstrip("/").split("/")
+    expected = list_path.split("/")
+    if len(segments) != len(expected) or any(
+        want not in ("*", got) for want, got in zip(expected, segments, strict=True)
+    ):
         raise ValueError(f"page_url: {url!r} is not a page of {list_path}")
     return parsed.raw_path.decode("ascii")
+
+
+def _server_path_and_query(url: str) -> str:
+    try:
+        return httpx.URL(url).raw_path.decode("ascii")
+    except httpx.InvalidURL as exc:
+        raise ValueError(f"the API returned an invalid next_page_url {url!r} ({exc})") from None

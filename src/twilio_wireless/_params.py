@@ -149,6 +149,9 @@ def string_list(value: object, param: str, *, allowed: tuple[str, ...]) -> list[
     if isinstance(value, str | bytes) or not isinstance(value, Iterable):
         raise _invalid(param, value, f"a list of {', '.join(map(repr, allowed))}")
     items = list(value)
+    if not items:
+        # An empty list encodes to nothing at all, so the API default would apply.
+        raise ValueError(f"{param}: an empty list cannot be sent; omit it (None) for the default")
     for item in items:
         if item not in allowed:
             raise _invalid(param, item, f"list items from {', '.join(map(repr, allowed))}")

@@ -24,6 +24,7 @@ import httpcore
 import httpx
 from aiohttp import http_exceptions
 from aiohttp.http import HttpVersion10
+from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
 __all__ = ["AiohttpTransport"]
@@ -76,12 +77,15 @@ def _create_ssl_context(verify: ssl.SSLContext | str | bool, trust_env: bool) ->
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
         return ctx
-    # Same environment overrides httpx honours, but the system trust store instead of certifi.
+    # What httpx does: SSL_CERT_FILE / SSL_CERT_DIR when trusting the environment, else
+    # certifi's bundle (present wherever httpx is, and on hosts with no system CA store).
     if trust_env and os.environ.get("SSL_CERT_FILE"):
         return ssl.create_default_context(cafile=os.environ["SSL_CERT_FILE"])
     if trust_env and os.environ.get("SSL_CERT_DIR"):
         return ssl.create_default_context(capath=os.environ["SSL_CERT_DIR"])
-    return ssl.create_default_context()
+    import certifi  # deferred: only where a context is built
+
+    return ssl.create_default_context(cafile=certifi.where())
 
 
 class _LoopState:
@@ -144,6 +148,16 @@ def _message(prefix: str, exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return f"{prefix}: {exc.strerror}"
     return prefix
+
+
+def _cause(exc: BaseException) -> BaseException:
+    """The exception to chain, with no request headers left in its repr."""
+    # aiohttp's ClientResponseError carries request_info, whose repr lists every request
+    # header, Authorization too; it stays reachable through __cause__ and __context__.
+    info = getattr(exc, "request_info", None)
+    if isinstance(info, tuple) and hasattr(info, "_replace"):
+        exc.request_info = info._replace(headers=CIMultiDictProxy(CIMultiDict()))  # type: ignore[attr-defined]
+    return exc
 
 
 def _parser_detail(exc: BaseException) -> str:
@@ -263,7 +277,7 @@ class _ResponseStream(httpx.AsyncByteStream):
             mapped = _map_exception(exc, self._request, in_body=True)
             if mapped is exc:
                 raise
-            raise mapped from exc
+            raise mapped from _cause(exc)
 
     async def aclose(self) -> None:
         if self._closed:
@@ -331,7 +345,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             mapped = _map_exception(exc, request, in_body=True)
             if mapped is exc:
                 raise
-            raise mapped from exc
+            raise mapped from _cause(exc)
         finally:
             raw.release()
             if pool is not None:
@@ -432,7 +446,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 mapped = _map_exception(exc, request, in_body=False)
                 if mapped is exc:
                     raise
-                raise mapped from exc
+                raise mapped from _cause(exc)
         except BaseException:
             if pool is not None:
                 pool.release()

@@ -234,3 +234,36 @@ def test_the_wheel_ships_both_packages_with_py_typed(tmp_path: Path) -> None:
     assert "twilio_wireless_openapi/models/sim.py" in names
     assert "twilio_wireless_openapi/py.typed" in names
     assert not any(n.startswith(("tests/", "openapi/", "generated/", "src/")) for n in names)
+
+
+def test_a_failed_run_leaves_generated_untouched(
+    upstream_spec_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = tmp_path / "generated" / codegen.PACKAGE
+    shutil.copytree(ROOT / "generated" / codegen.PACKAGE, output)
+    monkeypatch.setattr(codegen, "OUTPUT_DIR", output)
+    monkeypatch.setattr(codegen, "TOOL_VERSIONS", {"ruff": "0.0.0"})
+    assert codegen.main(["--spec", str(upstream_spec_path)]) == 2
+    assert (output / "models" / "sim.py").is_file()
+    assert codegen.tree_diff(ROOT / "generated" / codegen.PACKAGE, output) == []
+
+
+def test_update_pin_refuses_a_malformed_commit(
+    upstream_spec_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = codegen.PIN_FILE.read_text()
+    args = ["--spec", str(upstream_spec_path), "--update-pin", "--commit", 'abc"def']
+    assert codegen.main(args) == 2
+    assert "40-hex-digit" in capsys.readouterr().err
+    assert codegen.PIN_FILE.read_text() == before
+
+
+def test_a_missing_inventory_is_explained(
+    upstream_spec_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(codegen, "INVENTORY_FILE", tmp_path / "inventory.json")
+    assert codegen.main(["--spec", str(upstream_spec_path), "--check"]) == 2
+    assert "inventory.json is missing" in capsys.readouterr().err

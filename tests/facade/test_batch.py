@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 
@@ -128,3 +129,60 @@ async def test_create_many_refuses_a_bad_command_before_sending(
     with pytest.raises(ValueError, match="command"):
         fast_client.commands.create_many([sid(1)], command=b"x" * 141)
     assert httpx_mock.get_requests() == []
+
+
+async def test_leaving_the_loop_without_async_with_cancels_calls_in_flight() -> None:
+    import gc
+
+    started: list[str] = []
+    cancelled: list[str] = []
+
+    async def call(sid: str) -> str:
+        started.append(sid)
+        if sid == "a":
+            return sid
+        try:
+            await anyio.sleep_forever()
+        except BaseException:
+            cancelled.append(sid)
+            raise
+        return sid  # pragma: no cover
+
+    async for result in tw.BatchResults(["a", "b", "c"], call, concurrency=3):
+        assert result.sid == "a"
+        break
+    gc.collect()
+    for _ in range(20):
+        await anyio.lowlevel.checkpoint()
+    assert sorted(started) == ["a", "b", "c"]
+    assert sorted(cancelled) == ["b", "c"]
+
+
+async def test_a_call_cancelled_from_outside_still_gives_its_result() -> None:
+    async def call(sid: str) -> str:
+        if sid == "b":
+            raise asyncio.CancelledError
+        return sid
+
+    results = [r async for r in tw.BatchResults(["a", "b", "c"], call, concurrency=1)]
+    assert [r.sid for r in results] == ["a", "b", "c"]
+    assert isinstance(results[1].error, asyncio.CancelledError)
+
+
+async def test_the_callers_source_is_closed_when_stopping_early() -> None:
+    closed = anyio.Event()
+
+    async def sids() -> AsyncIterator[str]:
+        try:
+            for n in range(100):
+                yield sid(n)
+        finally:
+            closed.set()
+
+    async def call(s: str) -> str:
+        return s
+
+    async with tw.BatchResults(sids(), call, concurrency=2) as results:
+        async for _ in results:
+            break
+    assert closed.is_set()

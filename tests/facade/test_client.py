@@ -251,3 +251,29 @@ async def test_pool_size_and_keepalive_are_configurable() -> None:
         assert transport.limits.keepalive_expiry == 2.5
     with pytest.raises(ValueError, match="keepalive_expiry"):
         tw.WirelessClient(ACCOUNT, TOKEN, keepalive_expiry=-1)
+
+
+async def test_an_explicit_auth_token_wins_over_an_api_key_in_the_environment(
+    httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TWILIO_API_KEY", "SK" + "2" * 32)
+    monkeypatch.setenv("TWILIO_API_SECRET", "env-secret")
+    httpx_mock.add_response(url=SIM_URL, json={"sid": SIM_SID})
+    async with tw.WirelessClient(ACCOUNT, TOKEN) as client:
+        await client.sims.fetch(SIM_SID)
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert request.headers["Authorization"] == basic(ACCOUNT, TOKEN)
+
+
+def test_a_lone_api_key_in_the_environment_does_not_break_explicit_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TWILIO_API_KEY", "SK" + "2" * 32)
+    assert tw.WirelessClient(ACCOUNT, TOKEN).base_url == "https://wireless.twilio.com"
+
+
+@pytest.mark.parametrize("base_url", ["https://proxy.test/a?x=1", "https://proxy.test/a#frag"])
+def test_a_base_url_with_a_query_or_fragment_is_refused(base_url: str) -> None:
+    with pytest.raises(ValueError, match="query or fragment"):
+        tw.WirelessClient(ACCOUNT, TOKEN, base_url=base_url)

@@ -269,3 +269,23 @@ async def test_memory_stays_flat_pages_are_not_retained(
         gc.collect()
         # only the page just fetched may still be alive
         assert sum(ref() is not None for ref in refs[:-1]) == 0
+
+
+async def test_a_sims_usage_records_follow_a_next_url_naming_it_by_sid(
+    httpx_mock: HTTPXMock, client: tw.WirelessClient
+) -> None:
+    # Asked by unique name; the API may name the SIM by SID in next_page_url.
+    by_sid = f"{BASE}/v1/Sims/{sid(7)}/UsageRecords?PageSize=1&Page=1&PageToken=PT"
+    httpx_mock.add_response(
+        url=f"{BASE}/v1/Sims/pump-7/UsageRecords?PageSize=1",
+        json={"usage_records": [{}], "meta": {"page": 0, "page_size": 1, "next_page_url": by_sid}},
+    )
+    httpx_mock.add_response(
+        url=by_sid,
+        json={"usage_records": [{}], "meta": {"page": 1, "page_size": 1, "next_page_url": None}},
+    )
+    assert len(await client.sims.usage_records("pump-7", page_size=1).to_list()) == 2
+    # ... and a saved position resumes whichever way the URL names the SIM.
+    with pytest.raises(ValueError, match="not a page of /v1/Sims/\\*/UsageRecords"):
+        client.sims.usage_records("pump-7", page_url=f"{BASE}/v1/Sims/pump-7/DataSessions")
+    assert client.sims.usage_records("pump-7", page_url=by_sid) is not None

@@ -289,3 +289,15 @@ async def test_max_concurrency_caps_requests_in_flight(httpx_mock: HTTPXMock) ->
             group.start_soon(client.sims.fetch, SIM_SID)
     assert peak == 3
     assert len(httpx_mock.get_requests()) == 20
+
+
+async def test_a_body_that_does_not_decode_is_a_connection_error(
+    httpx_mock: HTTPXMock, fast_client: tw.WirelessClient
+) -> None:
+    httpx_mock.add_response(
+        url=SIM_URL, content=b"not gzip at all", headers={"Content-Encoding": "gzip"}
+    )
+    httpx_mock.add_response(url=SIM_URL, json=SIM)
+    sim = await fast_client.sims.fetch(SIM_SID)  # retried: a GET is safe to send again
+    assert sim.sid == SIM_SID
+    assert len(httpx_mock.get_requests()) == 2

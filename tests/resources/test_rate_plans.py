@@ -244,6 +244,7 @@ ASYNC_CASES: list[tuple[str, AsyncCall]] = [
     ("international_roaming", _create(international_roaming=b"data")),
     ("international_roaming", _create(international_roaming=["data", "sms"])),
     ("international_roaming", _create(international_roaming=7)),
+    ("international_roaming", _create(international_roaming=[])),
     ("data_enabled", _create(data_enabled="yes")),
     ("messaging_enabled", _create(messaging_enabled=1)),
     ("voice_enabled", _create(voice_enabled="false")),

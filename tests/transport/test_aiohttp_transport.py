@@ -10,6 +10,7 @@ import json
 import ssl
 import warnings
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import aiohappyeyeballs
@@ -503,3 +504,41 @@ async def test_request_read_gives_what_aread_gives(server: MisbehavingServer, pa
     assert fast.headers.raw == streamed.headers.raw
     assert fast.content == streamed.content
     assert fast.text == streamed.text
+
+
+@pytest.mark.asyncio
+async def test_no_chained_exception_repr_shows_the_authorization_header(
+    server: MisbehavingServer,
+) -> None:
+    async with make_client(server, client_timeout=SHORT_READ) as client:
+        for path in ("/garbage", "/truncated", "/close-before-response"):
+            with pytest.raises(httpx.TransportError) as caught:
+                await client.get(path, headers={"Authorization": "Basic c2VjcmV0LXRva2Vu"})
+            chain: list[BaseException] = []
+            error: BaseException | None = caught.value
+            while error is not None:
+                chain.append(error)
+                error = error.__cause__ or error.__context__
+            assert all("c2VjcmV0LXRva2Vu" not in repr(e) for e in chain), path
+
+
+def test_the_default_tls_context_verifies_with_certifi_or_the_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    import ssl
+
+    import certifi
+
+    from twilio_wireless._transport import _create_ssl_context
+
+    context = _create_ssl_context(True, trust_env=False)
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname
+    assert len(context.get_ca_certs()) > 50  # certifi's bundle, whatever the host has
+
+    one_ca = tmp_path / "one.pem"
+    bundle = Path(certifi.where()).read_text()
+    one_ca.write_text(bundle[: bundle.index("-----END CERTIFICATE-----") + 26])
+    monkeypatch.setenv("SSL_CERT_FILE", str(one_ca))
+    assert len(_create_ssl_context(True, trust_env=True).get_ca_certs()) == 1
+    assert len(_create_ssl_context(True, trust_env=False).get_ca_certs()) > 50
