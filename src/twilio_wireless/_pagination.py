@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import asyncio
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
 import attrs
 import httpx
 from twilio_wireless_openapi.models.page_meta import PageMeta
-from twilio_wireless_openapi.types import Unset
+from twilio_wireless_openapi.types import Unset, json_loads
 
 from ._http import Requester
 
@@ -38,8 +39,8 @@ class Page(Generic[T]):
         return len(self.items)
 
 
-# (parsed page model) -> (items, meta); one per list endpoint.
-PageParser = Callable[[httpx.Response], tuple[list[T], PageMeta | Unset]]
+# (decoded JSON body of a page) -> (items, meta); one per list endpoint.
+PageParser = Callable[[Any], tuple[list[T], PageMeta | Unset]]
 
 
 def _optional(value: object) -> Any:
@@ -85,15 +86,20 @@ class AsyncPager(Generic[T]):
         """Collect every item (up to `limit`) into a list."""
         return [item async for item in self]
 
-    async def _fetch(self, path_and_query: str | None) -> Page[T]:
+    async def _send(self, path_and_query: str | None) -> httpx.Response:
         requester = self._requester
         if path_and_query is None:
             assert self._first_request is not None
             request = requester.build_request(self._first_request)
         else:
             request = requester.build_get(path_and_query)
-        response = await requester.send(request, idempotent=True)
-        items, meta = requester.parse(response, self._parse_page)
+        return await requester.send(request, idempotent=True)
+
+    def _decode(self, response: httpx.Response) -> Any:
+        return self._requester.parse(response, _decode_page)
+
+    def _build(self, response: httpx.Response, body: Any) -> Page[T]:
+        items, meta = self._requester.parse(response, lambda _: self._parse_page(body))
         if isinstance(meta, Unset):
             return Page(items, None, None, None)
         return Page(
@@ -106,6 +112,29 @@ class AsyncPager(Generic[T]):
         )
 
 
+def _decode_page(response: httpx.Response) -> Any:
+    if response.status_code != 200:
+        raise ValueError(f"undocumented status {response.status_code} for a list")
+    body = json_loads(response.content)
+    if not isinstance(body, dict):
+        raise TypeError(f"a page must be a JSON object, got {type(body).__name__}")
+    return body
+
+
+def _page_facts(body: dict[str, Any]) -> tuple[str | None, int | None]:
+    """(next_page_url, number of items) read from a decoded page, before building models."""
+    meta = body.get("meta")
+    if not isinstance(meta, dict):
+        return None, None
+    next_url = meta.get("next_page_url")
+    key = meta.get("key")
+    items = body.get(key) if isinstance(key, str) else None
+    return (
+        next_url if isinstance(next_url, str) and next_url else None,
+        len(items) if isinstance(items, list) else None,
+    )
+
+
 class _PageIterator(Generic[T]):
     def __init__(self, pager: AsyncPager[T]) -> None:
         self._pager = pager
@@ -113,20 +142,40 @@ class _PageIterator(Generic[T]):
         self._started = False
         self._done = pager._limit == 0
         self._remaining = pager._limit
+        self._prefetch: asyncio.Task[httpx.Response] | None = None
 
     def __aiter__(self) -> _PageIterator[T]:
         return self
 
+    def __del__(self) -> None:
+        # Stopped early: the next page's request is not needed any more.
+        if self._prefetch is not None:
+            self._prefetch.cancel()
+
     async def __anext__(self) -> Page[T]:
-        if self._done:
-            raise StopAsyncIteration
-        if self._started and self._next is None:
+        if self._done or (self._started and self._next is None):
             raise StopAsyncIteration
         self._started = True
-        page = await self._pager._fetch(self._next)
+        pager = self._pager
+        prefetch, self._prefetch = self._prefetch, None
+        response = await (prefetch if prefetch is not None else pager._send(self._next))
+        body = pager._decode(response)
+        next_url, count = _page_facts(body)
         # Credentials go only to the configured base URL, whatever host the server names:
         # only the path and query of its next_page_url are used.
-        self._next = _server_path_and_query(page.next_page_url) if page.next_page_url else None
+        self._next = _server_path_and_query(next_url) if next_url else None
+        if (
+            self._next is not None
+            and count
+            and (self._remaining is None or self._remaining > count)
+        ):
+            # While this page's models are built (and then consumed), the next page is
+            # already on its way; with a limit, only when it is sure to be needed.
+            self._prefetch = _start(pager._send(self._next))
+            if self._prefetch is not None:
+                # Let it put the request on the wire before the CPU-bound build below.
+                await asyncio.sleep(0)
+        page = pager._build(response, body)
         if self._next is None or not page.items:
             self._done = True
         if self._remaining is not None:
@@ -135,6 +184,20 @@ class _PageIterator(Generic[T]):
                 self._done = True
             self._remaining -= len(page.items)
         return page
+
+
+def _start(fetch: Coroutine[Any, Any, httpx.Response]) -> asyncio.Task[httpx.Response] | None:
+    """Run `fetch` in the background on asyncio; elsewhere (trio) close it and return None."""
+    import sniffio  # deferred: keeps `import twilio_wireless` light
+
+    if sniffio.current_async_library() != "asyncio":
+        fetch.close()
+        return None
+    task = asyncio.get_running_loop().create_task(fetch)
+    # An error is raised where the page is awaited; a page never awaited (the caller
+    # stopped early) must not log "exception was never retrieved".
+    task.add_done_callback(lambda done: done.cancelled() or done.exception())
+    return task
 
 
 class _ItemIterator(Generic[T]):

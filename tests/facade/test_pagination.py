@@ -289,3 +289,32 @@ async def test_a_sims_usage_records_follow_a_next_url_naming_it_by_sid(
     with pytest.raises(ValueError, match="not a page of /v1/Sims/\\*/UsageRecords"):
         client.sims.usage_records("pump-7", page_url=f"{BASE}/v1/Sims/pump-7/DataSessions")
     assert client.sims.usage_records("pump-7", page_url=by_sid) is not None
+
+
+async def test_the_next_page_is_requested_while_this_one_is_consumed(
+    httpx_mock: HTTPXMock, client: tw.WirelessClient
+) -> None:
+    import anyio
+
+    mock_three_pages(httpx_mock)
+    seen: list[int] = []
+    async for sim in client.sims.list(status="active", page_size=2):
+        if sim.sid == sid(0):
+            for _ in range(10):
+                await anyio.lowlevel.checkpoint()
+            seen.append(len(httpx_mock.get_requests()))
+    assert seen == [2]  # page 2 was on its way before page 1 was finished
+    assert len(httpx_mock.get_requests()) == 3  # and no page was asked for twice
+
+
+@pytest.mark.httpx_mock(assert_all_responses_were_requested=False)
+async def test_with_a_limit_only_needed_pages_are_prefetched(
+    httpx_mock: HTTPXMock, client: tw.WirelessClient
+) -> None:
+    import anyio
+
+    mock_three_pages(httpx_mock)
+    async for _ in client.sims.list(status="active", page_size=2, limit=2):
+        for _ in range(10):
+            await anyio.lowlevel.checkpoint()
+    assert len(httpx_mock.get_requests()) == 1

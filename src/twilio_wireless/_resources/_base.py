@@ -49,7 +49,7 @@ class Resource:
         page_url: str | None,
         filters: Mapping[str, object],
         list_path: str,
-        parse: Callable[[httpx.Response], PageModel],
+        parse: Callable[[Any], PageModel],
         items: Callable[[PageModel], list[T] | Unset],
         limit: int | None,
     ) -> AsyncPager[T]:
@@ -60,8 +60,8 @@ class Resource:
                     f"page_url already carries the list's filters; do not also pass {given}"
                 )
 
-        def parse_page(response: httpx.Response) -> tuple[list[T], PageMeta | Unset]:
-            model = parse(response)
+        def parse_page(body: Any) -> tuple[list[T], PageMeta | Unset]:
+            model = parse(body)
             found = items(model)
             meta: PageMeta | Unset = model.meta  # type: ignore[attr-defined]
             return ([] if isinstance(found, Unset) else found), meta

@@ -13,6 +13,7 @@ from twilio_wireless_openapi.api.wireless_v1_command import (
 from twilio_wireless_openapi.models.command import Command
 from twilio_wireless_openapi.models.command_direction import CommandDirection
 from twilio_wireless_openapi.models.command_mode import CommandMode
+from twilio_wireless_openapi.models.command_page import CommandPage
 from twilio_wireless_openapi.models.command_status import CommandStatus
 from twilio_wireless_openapi.models.command_transport import CommandTransport
 from twilio_wireless_openapi.models.create_command_request import CreateCommandRequest
@@ -188,7 +189,7 @@ class CommandsResource(Resource):
                 "page_size": page_size,
             },
             list_path="/v1/Commands",
-            parse=list_command.parse_response,
+            parse=CommandPage.from_dict,
             items=lambda page: page.commands,
             limit=max_items,
         )

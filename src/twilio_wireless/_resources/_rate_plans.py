@@ -14,6 +14,7 @@ from twilio_wireless_openapi.api.wireless_v1_rate_plan import (
 from twilio_wireless_openapi.models.create_rate_plan_request import CreateRatePlanRequest
 from twilio_wireless_openapi.models.data_limit_strategy import DataLimitStrategy
 from twilio_wireless_openapi.models.rate_plan import RatePlan
+from twilio_wireless_openapi.models.rate_plan_page import RatePlanPage
 from twilio_wireless_openapi.models.update_rate_plan_request import UpdateRatePlanRequest
 
 from .. import _params as p
@@ -160,7 +161,7 @@ class RatePlansResource(Resource):
             page_url=page_url,
             filters={"page_size": page_size},
             list_path="/v1/RatePlans",
-            parse=list_rate_plan.parse_response,
+            parse=RatePlanPage.from_dict,
             items=lambda page: page.rate_plans,
             limit=max_items,
         )

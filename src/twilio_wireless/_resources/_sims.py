@@ -10,12 +10,15 @@ from twilio_wireless_openapi.api.wireless_v1_data_session import list_data_sessi
 from twilio_wireless_openapi.api.wireless_v1_sim import delete_sim, fetch_sim, list_sim, update_sim
 from twilio_wireless_openapi.api.wireless_v1_usage_record import list_usage_record
 from twilio_wireless_openapi.models.data_session import DataSession
+from twilio_wireless_openapi.models.data_session_page import DataSessionPage
 from twilio_wireless_openapi.models.http_method import HttpMethod
 from twilio_wireless_openapi.models.sim import Sim
+from twilio_wireless_openapi.models.sim_page import SimPage
 from twilio_wireless_openapi.models.sim_reset_status import SimResetStatus
 from twilio_wireless_openapi.models.sim_status import SimStatus
 from twilio_wireless_openapi.models.sim_usage_record import SimUsageRecord
 from twilio_wireless_openapi.models.sim_usage_record_granularity import SimUsageRecordGranularity
+from twilio_wireless_openapi.models.sim_usage_record_page import SimUsageRecordPage
 from twilio_wireless_openapi.models.update_sim_request import UpdateSimRequest
 from twilio_wireless_openapi.types import Unset
 
@@ -278,7 +281,7 @@ class SimsResource(Resource):
                 "page_size": page_size,
             },
             list_path="/v1/Sims",
-            parse=list_sim.parse_response,
+            parse=SimPage.from_dict,
             items=lambda page: page.sims,
             limit=max_items,
         )
@@ -324,7 +327,7 @@ class SimsResource(Resource):
                 "page_size": page_size,
             },
             list_path="/v1/Sims/*/UsageRecords",
-            parse=list_usage_record.parse_response,
+            parse=SimUsageRecordPage.from_dict,
             items=lambda page: page.usage_records,
             limit=max_items,
         )
@@ -354,7 +357,7 @@ class SimsResource(Resource):
             page_url=page_url,
             filters={"page_size": page_size},
             list_path="/v1/Sims/*/DataSessions",
-            parse=list_data_session.parse_response,
+            parse=DataSessionPage.from_dict,
             items=lambda page: page.data_sessions,
             limit=max_items,
         )

@@ -9,6 +9,7 @@ from twilio_wireless_openapi.models.account_usage_record import AccountUsageReco
 from twilio_wireless_openapi.models.account_usage_record_granularity import (
     AccountUsageRecordGranularity,
 )
+from twilio_wireless_openapi.models.account_usage_record_page import AccountUsageRecordPage
 
 from .. import _params as p
 from .._pagination import AsyncPager
@@ -55,7 +56,7 @@ class UsageRecordsResource(Resource):
                 "page_size": page_size,
             },
             list_path="/v1/UsageRecords",
-            parse=list_account_usage_record.parse_response,
+            parse=AccountUsageRecordPage.from_dict,
             items=lambda page: page.usage_records,
             limit=max_items,
         )
