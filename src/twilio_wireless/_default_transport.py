@@ -6,7 +6,8 @@ start-up should not pay that before its first request (nor at all if it never se
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -41,10 +42,12 @@ class DefaultTransport(httpx.AsyncBaseTransport):
         transport = self._transport or self.transport
         return await transport.handle_async_request(request)
 
-    async def request_read(self, request: httpx.Request) -> httpx.Response:
-        """Send and return the response with its body read (see AiohttpTransport)."""
-        transport = self._transport or self.transport
-        return await transport.request_read(request)
+    def request_read(self, request: httpx.Request) -> Coroutine[Any, Any, httpx.Response]:
+        """Send and return the response with its body read (see AiohttpTransport).
+
+        Returns the transport's coroutine itself: one coroutine frame less on every request.
+        """
+        return (self._transport or self.transport).request_read(request)
 
     async def aclose(self) -> None:
         if self._transport is not None:

@@ -311,6 +311,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         self._state: _LoopState | None = None
         self._fallback: httpx.AsyncHTTPTransport | None = None
         self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
+        self._decoded_headers: dict[tuple[tuple[bytes, bytes], ...], list[tuple[str, str]]] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._use_fallback():
@@ -469,11 +470,15 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if fallback is not None:
             await fallback.aclose()
 
-    @staticmethod
-    def _headers(request: httpx.Request) -> list[tuple[str, str]]:
+    def _headers(self, request: httpx.Request) -> list[tuple[str, str]]:
         raw = request.headers.raw
+        # An SDK sends the same few header sets over and over: decode each set once.
+        key = tuple(raw)
+        cached = self._decoded_headers.get(key)
+        if cached is not None:
+            return cached
         try:
-            return [(k.decode("ascii"), v.decode("utf-8")) for k, v in raw]
+            decoded = [(k.decode("ascii"), v.decode("utf-8")) for k, v in raw]
         except UnicodeDecodeError:
             # aiohttp serialises header strings as UTF-8, so only bytes that round-trip
             # through UTF-8 can be sent unchanged.
@@ -481,6 +486,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 "Header names must be ASCII and values UTF-8 with the aiohttp transport",
                 request=request,
             ) from None
+        if len(self._decoded_headers) >= _MAX_CACHED_TIMEOUTS:
+            self._decoded_headers.clear()
+        self._decoded_headers[key] = decoded
+        return decoded
 
     def _client_timeout(self, connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
         # connect bounds DNS + TCP + TLS (ClientTimeout.connect) and each individual socket

@@ -542,3 +542,15 @@ def test_the_default_tls_context_verifies_with_certifi_or_the_environment(
     monkeypatch.setenv("SSL_CERT_FILE", str(one_ca))
     assert len(_create_ssl_context(True, trust_env=True).get_ca_certs()) == 1
     assert len(_create_ssl_context(True, trust_env=False).get_ca_certs()) > 50
+
+
+@pytest.mark.asyncio
+async def test_decoded_header_sets_are_reused_without_leaking_between_requests(
+    server: MisbehavingServer,
+) -> None:
+    async with make_client(server) as client:
+        await client.get("/echo", headers={"X-Tag": "one"})
+        await client.get("/echo", headers={"X-Tag": "two"})
+        await client.get("/echo", headers={"X-Tag": "one"})
+    tags = [dict(r.headers).get("x-tag") or dict(r.headers).get("X-Tag") for r in server.requests]
+    assert tags[-3:] == ["one", "two", "one"]
