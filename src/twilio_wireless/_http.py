@@ -1,7 +1,7 @@
 """The one request path: build the request from a generated builder, send it, map failures.
 
-Resources call `Requester.send()` with the kwargs a generated `request_kwargs()` built;
-retries will wrap `_send_once()` here and nowhere else.
+Resources build an httpx.Request from a generated `request_kwargs()` and call
+`Requester.send()`, the only place a RetryPolicy wraps an attempt (`_send_once()`).
 """
 
 from __future__ import annotations
