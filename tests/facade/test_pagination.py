@@ -171,7 +171,7 @@ async def test_resume_from_a_saved_next_page_url(
 
 
 async def test_resume_refuses_filters_and_foreign_urls(client: tw.WirelessClient) -> None:
-    with pytest.raises(ValueError, match="page_url already carries"):
+    with pytest.raises(ValueError, match="page_url: it already carries"):
         client.sims.list(page_url=next_url(1), status="active")
     with pytest.raises(ValueError, match="is not a page of /v1/Sims"):
         client.sims.list(page_url=f"{BASE}/v1/Commands?Page=1")

@@ -6,6 +6,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
+import pytest
 import trio
 
 import twilio_wireless as tw
@@ -76,6 +77,10 @@ def test_fetch_and_list_on_trio() -> None:
     ]
 
 
+# Requests cancelled mid-send by the early exit can leave httpx's own request-body async
+# generator (ByteStream.__aiter__) to be finalised by the garbage collector under trio;
+# that is httpx's stream, not a batch left running (the results and count are asserted).
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_update_many_on_trio() -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})

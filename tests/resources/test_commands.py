@@ -306,24 +306,6 @@ LIST_CASES: list[tuple[str, ListCall]] = [
 ]
 
 
-@pytest.mark.parametrize(("param", "call"), ASYNC_CASES)
-async def test_invalid_arguments_raise_before_sending(
-    httpx_mock: HTTPXMock, offline_client: tw.WirelessClient, param: str, call: AsyncCall
-) -> None:
-    with pytest.raises(ValueError, match=rf"^{param}: "):
-        await call(offline_client)
-    assert httpx_mock.get_requests() == []
-
-
-@pytest.mark.parametrize(("param", "call"), LIST_CASES)
-async def test_invalid_list_arguments_raise_when_list_is_called(
-    httpx_mock: HTTPXMock, offline_client: tw.WirelessClient, param: str, call: ListCall
-) -> None:
-    with pytest.raises(ValueError, match=rf"^{param}: "):
-        call(offline_client)
-    assert httpx_mock.get_requests() == []
-
-
 async def test_a_command_sid_is_required_not_a_unique_name(
     httpx_mock: HTTPXMock, offline_client: tw.WirelessClient
 ) -> None:

@@ -132,15 +132,6 @@ LIST_CASES: list[tuple[str, ListCall]] = [
 ]
 
 
-@pytest.mark.parametrize(("param", "call"), LIST_CASES)
-async def test_invalid_arguments_raise_when_list_is_called(
-    httpx_mock: HTTPXMock, offline_client: tw.WirelessClient, param: str, call: ListCall
-) -> None:
-    with pytest.raises(ValueError, match=rf"^{param}"):
-        call(offline_client)
-    assert httpx_mock.get_requests() == []
-
-
 @pytest.mark.parametrize("param", ["start", "end"])
 async def test_a_naive_datetime_names_the_parameter(
     httpx_mock: HTTPXMock, offline_client: tw.WirelessClient, param: str

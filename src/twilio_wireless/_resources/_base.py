@@ -57,7 +57,7 @@ class Resource:
             given = sorted(name for name, value in filters.items() if value is not None)
             if given:
                 raise ValueError(
-                    f"page_url already carries the list's filters; do not also pass {given}"
+                    f"page_url: it already carries the list's filters; do not also pass {given}"
                 )
 
         def parse_page(body: Any) -> tuple[list[T], PageMeta | Unset]:
