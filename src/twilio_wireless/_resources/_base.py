@@ -9,6 +9,7 @@ import httpx
 from twilio_wireless_openapi.models.page_meta import PageMeta
 from twilio_wireless_openapi.types import Unset
 
+from .. import _params as p
 from .._http import Requester
 from .._pagination import AsyncPager
 
@@ -45,16 +46,24 @@ class Resource:
     def _pager(
         self,
         *,
-        first_request: Callable[[], Mapping[str, Any]],
+        first_request: Callable[[int | Unset], Mapping[str, Any]],
         page_url: str | None,
         filters: Mapping[str, object],
         list_path: str,
         parse: Callable[[Any], PageModel],
         items: Callable[[PageModel], list[T] | Unset],
-        limit: int | None,
+        limit: object,
+        page_size: object,
     ) -> AsyncPager[T]:
+        """A pager for one list endpoint; `first_request(PageSize)` builds its first page."""
+        max_items = p.limit(limit)
+        size = p.page_size(page_size, max_items)
         if page_url is not None:
-            given = sorted(name for name, value in filters.items() if value is not None)
+            given = sorted(
+                name
+                for name, value in {**filters, "page_size": page_size}.items()
+                if value is not None
+            )
             if given:
                 raise ValueError(
                     f"page_url: it already carries the list's filters; do not also pass {given}"
@@ -68,9 +77,9 @@ class Resource:
 
         return AsyncPager(
             self._requester,
-            first_request=None if page_url is not None else first_request(),
+            first_request=None if page_url is not None else first_request(size),
             page_url=page_url,
             list_path=list_path,
             parse_page=parse_page,
-            limit=limit,
+            limit=max_items,
         )

@@ -170,10 +170,8 @@ class CommandsResource(Resource):
         status_value = p.enum_value(status, CommandStatus, "status")
         direction_value = p.enum_value(direction, CommandDirection, "direction")
         transport_value = p.enum_value(transport, CommandTransport, "transport")
-        max_items = p.limit(limit)
-        size = p.page_size(page_size, max_items)
         return self._pager(
-            first_request=lambda: list_command.request_kwargs(
+            first_request=lambda size: list_command.request_kwargs(
                 sim=sim_id,
                 status=status_value,
                 direction=direction_value,
@@ -186,10 +184,10 @@ class CommandsResource(Resource):
                 "status": status,
                 "direction": direction,
                 "transport": transport,
-                "page_size": page_size,
             },
             list_path="/v1/Commands",
             parse=CommandPage.from_dict,
             items=lambda page: page.commands,
-            limit=max_items,
+            limit=limit,
+            page_size=page_size,
         )

@@ -154,14 +154,13 @@ class RatePlansResource(Resource):
         Raises:
             ValueError: an argument is invalid; nothing was sent.
         """
-        max_items = p.limit(limit)
-        size = p.page_size(page_size, max_items)
         return self._pager(
-            first_request=lambda: list_rate_plan.request_kwargs(page_size=size),
+            first_request=lambda size: list_rate_plan.request_kwargs(page_size=size),
             page_url=page_url,
-            filters={"page_size": page_size},
+            filters={},
             list_path="/v1/RatePlans",
             parse=RatePlanPage.from_dict,
             items=lambda page: page.rate_plans,
-            limit=max_items,
+            limit=limit,
+            page_size=page_size,
         )

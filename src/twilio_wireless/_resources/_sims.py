@@ -267,10 +267,8 @@ class SimsResource(Resource):
                 sim_registration_code, "sim_registration_code", allow_empty=False
             ),
         }
-        max_items = p.limit(limit)
-        size = p.page_size(page_size, max_items)
         return self._pager(
-            first_request=lambda: list_sim.request_kwargs(**checked, page_size=size),  # type: ignore[arg-type]
+            first_request=lambda size: list_sim.request_kwargs(**checked, page_size=size),  # type: ignore[arg-type]
             page_url=page_url,
             filters={
                 "status": status,
@@ -278,12 +276,12 @@ class SimsResource(Resource):
                 "rate_plan": rate_plan,
                 "e_id": e_id,
                 "sim_registration_code": sim_registration_code,
-                "page_size": page_size,
             },
             list_path="/v1/Sims",
             parse=SimPage.from_dict,
             items=lambda page: page.sims,
-            limit=max_items,
+            limit=limit,
+            page_size=page_size,
         )
 
     def usage_records(
@@ -313,10 +311,8 @@ class SimsResource(Resource):
         start_at = p.utc_datetime(start, "start")
         end_at = p.utc_datetime(end, "end")
         grain = p.enum_value(granularity, SimUsageRecordGranularity, "granularity")
-        max_items = p.limit(limit)
-        size = p.page_size(page_size, max_items)
         return self._pager(
-            first_request=lambda: list_usage_record.request_kwargs(
+            first_request=lambda size: list_usage_record.request_kwargs(
                 sim_sid, start=start_at, end=end_at, granularity=grain, page_size=size
             ),
             page_url=page_url,
@@ -324,12 +320,12 @@ class SimsResource(Resource):
                 "start": start,
                 "end": end,
                 "granularity": granularity,
-                "page_size": page_size,
             },
             list_path="/v1/Sims/*/UsageRecords",
             parse=SimUsageRecordPage.from_dict,
             items=lambda page: page.usage_records,
-            limit=max_items,
+            limit=limit,
+            page_size=page_size,
         )
 
     def data_sessions(
@@ -350,14 +346,13 @@ class SimsResource(Resource):
             ValueError: an argument is invalid; nothing was sent.
         """
         sim_sid = p.identifier(sim_sid, "sim_sid", prefix="DE")
-        max_items = p.limit(limit)
-        size = p.page_size(page_size, max_items)
         return self._pager(
-            first_request=lambda: list_data_session.request_kwargs(sim_sid, page_size=size),
+            first_request=lambda size: list_data_session.request_kwargs(sim_sid, page_size=size),
             page_url=page_url,
-            filters={"page_size": page_size},
+            filters={},
             list_path="/v1/Sims/*/DataSessions",
             parse=DataSessionPage.from_dict,
             items=lambda page: page.data_sessions,
-            limit=max_items,
+            limit=limit,
+            page_size=page_size,
         )

@@ -42,10 +42,8 @@ class UsageRecordsResource(Resource):
         start_at = p.utc_datetime(start, "start")
         end_at = p.utc_datetime(end, "end")
         grain = p.enum_value(granularity, AccountUsageRecordGranularity, "granularity")
-        max_items = p.limit(limit)
-        size = p.page_size(page_size, max_items)
         return self._pager(
-            first_request=lambda: list_account_usage_record.request_kwargs(
+            first_request=lambda size: list_account_usage_record.request_kwargs(
                 start=start_at, end=end_at, granularity=grain, page_size=size
             ),
             page_url=page_url,
@@ -53,10 +51,10 @@ class UsageRecordsResource(Resource):
                 "start": start,
                 "end": end,
                 "granularity": granularity,
-                "page_size": page_size,
             },
             list_path="/v1/UsageRecords",
             parse=AccountUsageRecordPage.from_dict,
             items=lambda page: page.usage_records,
-            limit=max_items,
+            limit=limit,
+            page_size=page_size,
         )
