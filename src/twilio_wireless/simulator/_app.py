@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import operator
 import re
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import TYPE_CHECKING, Any
@@ -547,33 +548,17 @@ class SimulatorApp:
         e_id = query.filter("EId")
         code = query.filter("SimRegistrationCode")
         request = PageRequest.from_query(query.values)
-        filters = [
-            (name, value)
-            for name, value in (
-                ("Status", status),
-                ("Iccid", iccid),
-                ("RatePlan", plan_key),
-                ("EId", e_id),
-                ("SimRegistrationCode", code),
-            )
-            if value is not None
-        ]
         plan_sid: str | None = None
         if plan_key is not None:
             plan = self._state.rate_plans.lookup(plan_key)
             plan_sid = plan.sid if plan is not None else "-"  # unknown plan: no SIM matches
-        predicate: Callable[[SimRecord], bool] | None = None
-        if filters:
-
-            def predicate(sim: SimRecord) -> bool:
-                return (
-                    (status is None or sim.status == status)
-                    and (iccid is None or sim.iccid == iccid)
-                    and (plan_sid is None or sim.rate_plan_sid == plan_sid)
-                    and (e_id is None or sim.e_id == e_id)
-                    and (code is None or sim.sim_registration_code == code)
-                )
-
+        filters, predicate = _filters(
+            ("Status", status, "status", status),
+            ("Iccid", iccid, "iccid", iccid),
+            ("RatePlan", plan_key, "rate_plan_sid", plan_sid),
+            ("EId", e_id, "e_id", e_id),
+            ("SimRegistrationCode", code, "sim_registration_code", code),
+        )
         return self._page(call, "sims", self._state.sims, request, predicate, filters)
 
     def _page(
@@ -799,31 +784,16 @@ class SimulatorApp:
         if transport is not None and transport not in _TRANSPORTS:
             raise invalid(f"Transport {transport!r} must be sms or ip")
         request = PageRequest.from_query(query.values)
-        filters = [
-            (name, value)
-            for name, value in (
-                ("Sim", sim_key),
-                ("Status", status),
-                ("Direction", direction),
-                ("Transport", transport),
-            )
-            if value is not None
-        ]
         sim_sid: str | None = None
         if sim_key is not None:
             sim = self._state.sims.lookup(sim_key)
-            sim_sid = sim.sid if sim is not None else "-"
-        predicate: Callable[[CommandRecord], bool] | None = None
-        if filters:
-
-            def predicate(command: CommandRecord) -> bool:
-                return (
-                    (sim_sid is None or command.sim_sid == sim_sid)
-                    and (status is None or command.status == status)
-                    and (direction is None or command.direction == direction)
-                    and (transport is None or command.transport == transport)
-                )
-
+            sim_sid = sim.sid if sim is not None else "-"  # unknown SIM: no Command matches
+        filters, predicate = _filters(
+            ("Sim", sim_key, "sim_sid", sim_sid),
+            ("Status", status, "status", status),
+            ("Direction", direction, "direction", direction),
+            ("Transport", transport, "transport", transport),
+        )
         return self._page(
             call, "commands", self._state.commands, request, predicate, filters, newest_first=True
         )
@@ -979,3 +949,23 @@ def _fault_message(status: int) -> str:
     if status >= 500:
         return "Service unavailable, please retry" if status == 503 else "Internal Server Error"
     return "Injected error"
+
+
+def _filters(
+    *conditions: tuple[str, str | None, str, str | None],
+) -> tuple[list[tuple[str, str]], Callable[[Any], bool] | None]:
+    """From (query name, query value, record attribute, value it must have) conditions:
+    the filters a list echoes in its page URLs, and the predicate selecting its records."""
+    echoed = [(name, value) for name, value, _, _ in conditions if value is not None]
+    wanted = [(attr, expected) for _, value, attr, expected in conditions if value is not None]
+    if not wanted:
+        return echoed, None
+
+    # One C-level attrgetter and a tuple comparison per record keeps filtered pages cheap.
+    get = operator.attrgetter(*(attr for attr, _ in wanted))
+    target: Any = wanted[0][1] if len(wanted) == 1 else tuple(value for _, value in wanted)
+
+    def predicate(record: Any) -> bool:
+        return bool(get(record) == target)
+
+    return echoed, predicate
