@@ -6,7 +6,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: venv demo test check lint format format-check typecheck codegen codegen-check clean
+# `make <target> SPEC=path/to/twilio_wireless_v1.yaml` points every recipe (codegen, tests,
+# regen...) at that spec, exactly as exporting TWILIO_WIRELESS_SPEC would.
+ifdef SPEC
+export TWILIO_WIRELESS_SPEC := $(abspath $(SPEC))
+endif
+
+.PHONY: venv demo test check lint format format-check typecheck codegen codegen-check regen \
+	fetch-spec clean
 
 venv: $(STAMP)
 
@@ -39,6 +46,18 @@ codegen: $(STAMP)
 
 codegen-check: $(STAMP)
 	$(BIN)/python codegen.py --check
+
+# Move to a new upstream spec: make regen SPEC=path/to/new.yaml COMMIT=<40-hex sha>.
+# Writes the pin, openapi/inventory.json, generated/, openapi/CHANGES.md and CHANGELOG.md,
+# or nothing at all if a patch or the generator fails.
+regen: $(STAMP)
+	$(if $(TWILIO_WIRELESS_SPEC),,$(error regen needs SPEC=path/to/new/twilio_wireless_v1.yaml))
+	$(if $(COMMIT),,$(error regen needs COMMIT=<the spec's 40-hex upstream commit>))
+	$(BIN)/python codegen.py --regen --spec "$(TWILIO_WIRELESS_SPEC)" --commit "$(COMMIT)"
+
+# Download the pinned spec into openapi/.upstream/ (refused unless its sha256 matches).
+fetch-spec: $(STAMP)
+	$(BIN)/python codegen.py --fetch
 
 check: format-check lint typecheck codegen-check test
 

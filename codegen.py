@@ -1,20 +1,27 @@
 """Generate `generated/twilio_wireless_openapi` from Twilio's pinned Wireless v1 spec.
 
-    python codegen.py                 regenerate generated/ (the spec must match the pin)
-    python codegen.py --check         fail with a diff summary if generated/ is stale
-    python codegen.py --update-pin    accept a new spec: print what changed, move the pin
+    python codegen.py            regenerate generated/ and openapi/inventory.json
+    python codegen.py --check    fail if generated/ or openapi/inventory.json is stale
+    python codegen.py --regen --spec NEW.yaml --commit SHA
+                                 move to a new upstream spec: apply the patches, generate,
+                                 then move the pin, update the inventory and generated/,
+                                 write openapi/CHANGES.md and a CHANGELOG.md entry; nothing
+                                 is written unless every step succeeds
+    python codegen.py --fetch    download the pinned spec into openapi/.upstream/,
+                                 refused unless its sha256 matches the pin
 
 The spec is read from --spec PATH, else $TWILIO_WIRELESS_SPEC, else
-../shared/openapi/twilio_wireless_v1.yaml beside the project. Its sha256 must match
-openapi/pin.toml. The project's patches (openapi/patches.py) are applied, then the
-pinned openapi-python-client renders it with openapi/config.yaml and the templates
-in openapi/templates/, and the pinned ruff formats the result. Output is
-deterministic: generating twice gives identical bytes.
+../shared/openapi/twilio_wireless_v1.yaml beside the project, else the file --fetch
+wrote. Its sha256 must match openapi/pin.toml. The project's patches (openapi/patches.py)
+are applied, then the pinned openapi-python-client renders it with openapi/config.yaml
+and the templates in openapi/templates/, and the pinned ruff formats the result. Output
+is deterministic: generating twice gives identical bytes.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import difflib
 import filecmp
 import hashlib
@@ -27,6 +34,9 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+import urllib.error
+import urllib.request
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +52,15 @@ PACKAGE = "twilio_wireless_openapi"
 OUTPUT_DIR = ROOT / "generated" / PACKAGE
 DEFAULT_SPEC = ROOT.parent / "shared" / "openapi" / "twilio_wireless_v1.yaml"
 SPEC_ENV = "TWILIO_WIRELESS_SPEC"
+CHANGES_FILE = OPENAPI_DIR / "CHANGES.md"
+CHANGELOG_FILE = ROOT / "CHANGELOG.md"
+UNRELEASED = "## Unreleased"
+# `--fetch` writes the pinned spec here (git-ignored); spec_path() falls back to it.
+UPSTREAM_SPEC = OPENAPI_DIR / ".upstream" / "twilio_wireless_v1.yaml"
+MIRROR_ENV = "TWILIO_WIRELESS_SPEC_MIRROR"
+DEFAULT_MIRROR = "https://raw.githubusercontent.com"
+FETCH_TIMEOUT = 30.0  # seconds; a stalled download must fail, not hang
+MAX_SPEC_BYTES = 20 * 1024 * 1024
 
 # The generator's output depends on these exact versions; pyproject.toml pins the same.
 TOOL_VERSIONS = {"openapi-python-client": "0.29.1", "ruff": "0.17.5"}
@@ -52,104 +71,436 @@ HEADER = (
 )
 
 sys.path.insert(0, str(OPENAPI_DIR))
-from patches import apply_patches  # noqa: E402
+from patches import PYTHON_TYPE, PatchError, apply_patches  # noqa: E402
 
 
 class CodegenError(Exception):
     """A problem the user must fix; printed without a traceback."""
 
 
+Spec = dict[str, Any]
+# (breaking, text): one difference between two surfaces, as the report lists it.
+Change = tuple[bool, str]
+
+
 def spec_path(cli_value: str | None) -> Path:
-    """--spec, else $TWILIO_WIRELESS_SPEC, else ../shared/openapi/twilio_wireless_v1.yaml."""
+    """--spec, else $TWILIO_WIRELESS_SPEC, else ../shared/openapi/..., else the fetched copy."""
     if cli_value:
         return Path(cli_value)
     if os.environ.get(SPEC_ENV):
         return Path(os.environ[SPEC_ENV])
-    return DEFAULT_SPEC
+    if DEFAULT_SPEC.is_file() or not UPSTREAM_SPEC.is_file():
+        return DEFAULT_SPEC
+    return UPSTREAM_SPEC
+
+
+def shown(path: Path) -> Path:
+    """`path` relative to the project when inside it, for messages."""
+    return path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
 
 
 def read_pin() -> dict[str, str]:
+    """openapi/pin.toml as strings: repository, path, commit, sha256."""
     with PIN_FILE.open("rb") as f:
         return {k: str(v) for k, v in tomllib.load(f).items()}
 
 
-def write_pin(pin: dict[str, str]) -> None:
+def pin_text(pin: dict[str, str]) -> str:
+    """pin.toml's text for `pin`, keeping the file's comment header."""
     lines = PIN_FILE.read_text().splitlines()
     header = [line for line in lines if line.startswith("#")]
     body = [f"{key} = {json.dumps(pin[key])}" for key in ("repository", "path", "commit", "sha256")]
-    _write_atomically(PIN_FILE, "\n".join(header + body) + "\n")
+    return "\n".join(header + body) + "\n"
 
 
-def _write_atomically(path: Path, text: str) -> None:
+def _write_atomically(path: Path, data: str | bytes) -> None:
+    """Replace `path` in one rename, so an interrupted write leaves the old file."""
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text)
+    if isinstance(data, bytes):
+        temporary.write_bytes(data)
+    else:
+        temporary.write_text(data)
     os.replace(temporary, path)
 
 
+def sha256(raw: bytes) -> str:
+    """Hex sha256 of `raw`."""
+    return hashlib.sha256(raw).hexdigest()
+
+
 def read_inventory(*, required: bool) -> dict[str, Any]:
+    """The committed surface snapshot; empty (with a warning) if missing and not required."""
     if INVENTORY_FILE.is_file():
         inventory_data: dict[str, Any] = json.loads(INVENTORY_FILE.read_text())
         return inventory_data
     if required:
         raise CodegenError(
-            f"openapi/{INVENTORY_FILE.name} is missing: create it with "
-            "python codegen.py --update-pin --commit <sha>"
+            f"openapi/{INVENTORY_FILE.name} is missing: run `make codegen` to write it"
         )
     print(f"warning: no {INVENTORY_FILE.name}; every item counts as added", file=sys.stderr)
-    return {"operations": [], "schemas": [], "enums": {}}
+    return {"operations": {}, "schemas": {}, "enums": {}}
 
 
-def load_spec(path: Path) -> tuple[bytes, dict[str, Any]]:
+def inventory_text(snapshot: dict[str, Any]) -> str:
+    """inventory.json's text: sorted keys, so the file only changes when the surface does."""
+    return json.dumps(snapshot, indent=2, sort_keys=True) + "\n"
+
+
+def load_spec(path: Path) -> tuple[bytes, Spec]:
+    """The spec's bytes and parsed YAML; a missing file says how to get it."""
     if not path.is_file():
+        pin = read_pin()
         raise CodegenError(
-            f"spec not found at {path}. Pass --spec PATH or set {SPEC_ENV}; the pinned "
-            f"file is {read_pin()['path']} in {read_pin()['repository']} at the pinned commit."
+            f"spec not found at {path}. Pass --spec PATH, set {SPEC_ENV}, or run "
+            f"`python codegen.py --fetch` (`make fetch-spec`) to download {pin['path']} "
+            f"from {pin['repository']} at the pinned commit into "
+            f"{shown(UPSTREAM_SPEC)}."
         )
     raw = path.read_bytes()
     return raw, yaml.safe_load(raw)
 
 
 def check_pin(raw: bytes, path: Path) -> None:
+    """Refuse spec bytes whose sha256 is not the pinned one."""
     pin = read_pin()
-    digest = hashlib.sha256(raw).hexdigest()
+    digest = sha256(raw)
     if digest != pin["sha256"]:
         raise CodegenError(
             f"{path} has sha256 {digest}, but openapi/pin.toml pins {pin['sha256']} "
             f"({pin['repository']}@{pin['commit'][:12]}:{pin['path']}).\n"
-            "If this is a deliberate spec upgrade, run: python codegen.py --update-pin "
-            "--commit <upstream commit> and review what it prints."
+            "If this is a deliberate spec upgrade, run: make regen SPEC=<this file> "
+            "COMMIT=<upstream commit> (python codegen.py --regen --spec ... --commit ...) "
+            "and review openapi/CHANGES.md."
         )
 
 
-def inventory(spec: dict[str, Any]) -> dict[str, Any]:
-    """The reviewable surface of a spec: operations, schemas and enum values."""
-    operations = sorted(
-        f"{method.upper()} {path} {op.get('operationId', '?')}"
-        for path, item in spec.get("paths", {}).items()
-        for method, op in item.items()
-        if isinstance(op, dict) and method in {"get", "post", "put", "patch", "delete"}
+# --- the surface snapshot (openapi/inventory.json) -------------------------------------
+
+HTTP_METHODS = ("get", "post", "put", "patch", "delete")
+
+
+class _Surface:
+    """Collects what users see of a patched spec: operations, fields and enum values."""
+
+    def __init__(self, spec: Spec) -> None:
+        """Start empty; `spec` resolves $refs to components."""
+        self.spec = spec
+        self.schemas: dict[str, dict[str, Any]] = {}
+        self.enums: dict[str, list[str]] = {}
+
+    def resolve(self, node: dict[str, Any]) -> dict[str, Any]:
+        """`node`, or the component a local `$ref` in it points to."""
+        if "$ref" not in node:
+            return node
+        target: Any = self.spec
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target.get(part, {}) if isinstance(target, dict) else {}
+        return target if isinstance(target, dict) else {}
+
+    def schema(self, name: str, schema: dict[str, Any]) -> None:
+        """Record an enum's values, or an object's fields (type, nullable, required)."""
+        if "enum" in schema:
+            self.enums[name] = sorted(str(value) for value in schema["enum"])
+            return
+        required = set(schema.get("required", []))
+        self.schemas[name] = {
+            field: {
+                "type": self.type(f"{name}.{field}", prop),
+                "nullable": bool(prop.get("nullable", False)),
+                "required": field in required,
+            }
+            for field, prop in schema.get("properties", {}).items()
+        }
+
+    def type(self, where: str, schema: Any) -> str:
+        """One string for type/format/$ref/items; inline objects and enums go under `where`."""
+        if not isinstance(schema, dict):
+            return "any"
+        if "$ref" in schema:
+            return str(schema["$ref"]).rsplit("/", 1)[-1]
+        for key in ("allOf", "oneOf", "anyOf"):
+            if key in schema:
+                parts = [self.type(where, part) for part in schema[key]]
+                # The patches wrap a $ref in a one-item allOf only to add `nullable`.
+                return (
+                    parts[0] if key == "allOf" and len(parts) == 1 else f"{key}[{', '.join(parts)}]"
+                )
+        if "properties" in schema:
+            self.schema(where, schema)
+            return where
+        if "enum" in schema:
+            self.enums[where] = sorted(str(value) for value in schema["enum"])
+        kind = str(schema.get("type", "any"))
+        if "format" in schema:
+            kind += f"/{schema['format']}"
+        if "items" in schema:
+            kind += f"[{self.type(f'{where}[]', schema['items'])}]"
+        if isinstance(schema.get("additionalProperties"), dict):
+            kind += "{" + self.type(f"{where}{{}}", schema["additionalProperties"]) + "}"
+        return kind
+
+    def operation(self, name: str, op: dict[str, Any], shared: list[Any]) -> dict[str, Any]:
+        """An operation's parameters (query, path, header, body) and response types."""
+        parameters: dict[str, dict[str, Any]] = {}
+        for parameter in map(self.resolve, [*shared, *op.get("parameters", [])]):
+            key = f"{parameter.get('in')} {parameter.get('name')}"
+            parameters[key] = {
+                "type": self.type(f"{name} {key}", parameter.get("schema", {})),
+                "required": bool(parameter.get("required", False)),
+            }
+        for media in op.get("requestBody", {}).get("content", {}).values():
+            body = self.resolve(media.get("schema", {}))
+            required = set(body.get("required", []))
+            for field, prop in body.get("properties", {}).items():
+                parameters[f"body {field}"] = {
+                    "type": self.type(f"{name} body {field}", prop),
+                    "required": field in required,
+                }
+        responses = {
+            str(status): self.response(name, str(status), self.resolve(response))
+            for status, response in op.get("responses", {}).items()
+        }
+        return {"parameters": parameters, "responses": responses}
+
+    def response(self, name: str, status: str, response: dict[str, Any]) -> str:
+        """A response's body type; an inline object is recorded under its title."""
+        bodies = [media.get("schema") for media in response.get("content", {}).values()]
+        if not bodies or not isinstance(bodies[0], dict):
+            return "no body"
+        body = bodies[0]
+        if "properties" in body:
+            title = str(body.get("title") or f"{name} {status} response")
+            self.schema(title, body)
+            return title
+        return self.type(f"{name} {status} response", body)
+
+
+def surface(patched: Spec) -> dict[str, Any]:
+    """The reviewable surface of a patched spec, as openapi/inventory.json stores it."""
+    collector = _Surface(patched)
+    for name, schema in patched.get("components", {}).get("schemas", {}).items():
+        collector.schema(name, schema if isinstance(schema, dict) else {})
+    operations: dict[str, Any] = {}
+    for path, item in patched.get("paths", {}).items():
+        for method in HTTP_METHODS:
+            op = item.get(method)
+            if isinstance(op, dict):
+                op_id = str(op.get("operationId", "?"))
+                key = f"{method.upper()} {path} {op_id}"
+                operations[key] = collector.operation(op_id, op, item.get("parameters", []))
+    return {"operations": operations, "schemas": collector.schemas, "enums": collector.enums}
+
+
+# --- the change report ---------------------------------------------------------------
+
+
+def _split(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], list[str], list[str]]:
+    """Sorted keys only in `new`, only in `old`, and in both."""
+    return (
+        sorted(new.keys() - old.keys()),
+        sorted(old.keys() - new.keys()),
+        sorted(old.keys() & new.keys()),
     )
-    schemas = spec.get("components", {}).get("schemas", {})
-    enums = {
-        name: sorted(str(v) for v in schema["enum"])
-        for name, schema in sorted(schemas.items())
-        if isinstance(schema, dict) and "enum" in schema
+
+
+def _operation_changes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[Change]:
+    """Operations added or removed, and changes inside the ones that stayed."""
+    added, removed, common = _split(old, new)
+    yield from ((False, f"added operation `{op}`") for op in added)
+    yield from ((True, f"removed operation `{op}`") for op in removed)
+    for op in common:
+        label = f"`{op.rsplit(' ', 1)[-1]}`"
+        yield from _parameter_changes(label, old[op]["parameters"], new[op]["parameters"])
+        yield from _response_changes(label, old[op]["responses"], new[op]["responses"])
+
+
+def _parameter_changes(op: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[Change]:
+    """Parameters added, removed, retyped or made (not) required."""
+    added, removed, common = _split(old, new)
+    for name in added:
+        required = new[name]["required"]
+        kind = "required parameter" if required else "parameter"
+        yield required, f"{op}: added {kind} `{name}` (`{new[name]['type']}`)"
+    yield from ((True, f"{op}: removed parameter `{name}`") for name in removed)
+    for name in common:
+        before, after = old[name], new[name]
+        if before["type"] != after["type"]:
+            yield True, (f"{op}: parameter `{name}` type `{before['type']}` -> `{after['type']}`")
+        if before["required"] != after["required"]:
+            now = "now" if after["required"] else "no longer"
+            yield after["required"], f"{op}: parameter `{name}` is {now} required"
+
+
+def _response_changes(op: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[Change]:
+    """Response statuses added or removed, and response bodies of another type."""
+    added, removed, common = _split(old, new)
+    yield from ((False, f"{op}: added response {s} (`{new[s]}`)") for s in added)
+    yield from ((True, f"{op}: removed response {s} (`{old[s]}`)") for s in removed)
+    for status in common:
+        if old[status] != new[status]:
+            yield True, f"{op}: response {status} type `{old[status]}` -> `{new[status]}`"
+
+
+def _schema_changes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[Change]:
+    """Schemas added or removed, and field changes in the ones that stayed."""
+    added, removed, common = _split(old, new)
+    yield from ((False, f"added schema `{name}`") for name in added)
+    yield from ((True, f"removed schema `{name}`") for name in removed)
+    for name in common:
+        yield from _field_changes(f"`{name}`", old[name], new[name])
+
+
+def _field_changes(schema: str, old: dict[str, Any], new: dict[str, Any]) -> Iterator[Change]:
+    """Fields added, removed, retyped, or changed in nullable/required."""
+    added, removed, common = _split(old, new)
+    yield from ((False, f"{schema}: added field `{f}` (`{new[f]['type']}`)") for f in added)
+    yield from ((True, f"{schema}: removed field `{f}`") for f in removed)
+    for field in common:
+        before, after = old[field], new[field]
+        if before["type"] != after["type"]:
+            yield True, f"{schema}: field `{field}` type `{before['type']}` -> `{after['type']}`"
+        # A response field that may now be null or absent breaks code that reads it.
+        if before["nullable"] != after["nullable"]:
+            now = "now" if after["nullable"] else "no longer"
+            yield after["nullable"], f"{schema}: field `{field}` is {now} nullable"
+        if before["required"] != after["required"]:
+            now = "now" if after["required"] else "no longer"
+            yield not after["required"], f"{schema}: field `{field}` is {now} required"
+
+
+def _enum_changes(old: dict[str, Any], new: dict[str, Any]) -> Iterator[Change]:
+    """Enums added or removed, and values added to or removed from the others."""
+    added, removed, common = _split(old, new)
+    yield from ((False, f"added enum `{name}` ({', '.join(new[name])})") for name in added)
+    yield from ((True, f"removed enum `{name}`") for name in removed)
+    for name in common:
+        before, after = set(old[name]), set(new[name])
+        yield from ((False, f"enum `{name}`: added value `{v}`") for v in sorted(after - before))
+        yield from ((True, f"enum `{name}`: removed value `{v}`") for v in sorted(before - after))
+
+
+def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    """Every difference between two surfaces: breaking ones first, each group sorted."""
+    changes = {
+        *_operation_changes(old.get("operations", {}), new["operations"]),
+        *_schema_changes(old.get("schemas", {}), new["schemas"]),
+        *_enum_changes(old.get("enums", {}), new["enums"]),
     }
-    return {"operations": operations, "schemas": sorted(schemas), "enums": enums}
+    return sorted(changes, key=lambda change: (not change[0], change[1]))
 
 
-def describe_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    lines: list[str] = []
-    for key in ("operations", "schemas"):
-        added = sorted(set(new[key]) - set(old[key]))
-        removed = sorted(set(old[key]) - set(new[key]))
-        lines += [f"+ {key[:-1]}: {item}" for item in added]
-        lines += [f"- {key[:-1]}: {item}" for item in removed]
-    for name in sorted(set(old["enums"]) | set(new["enums"])):
-        before, after = set(old["enums"].get(name, [])), set(new["enums"].get(name, []))
-        lines += [f"+ enum {name}: {value}" for value in sorted(after - before)]
-        lines += [f"- enum {name}: {value}" for value in sorted(before - after)]
-    return lines
+def change_lines(changes: Iterable[Change]) -> list[str]:
+    """Markdown list items, breaking ones marked."""
+    return [f"- **BREAKING** {text}" if breaking else f"- {text}" for breaking, text in changes]
+
+
+def change_summary(changes: list[Change]) -> str:
+    """`N changes to the SDK surface, M breaking`."""
+    breaking = sum(1 for is_breaking, _ in changes if is_breaking)
+    noun = "change" if len(changes) == 1 else "changes"
+    return f"{len(changes)} {noun} to the SDK surface, {breaking} breaking"
+
+
+def change_report(old_pin: dict[str, str], new_pin: dict[str, str], changes: list[Change]) -> str:
+    """openapi/CHANGES.md: old and new pin, then every change to the patched spec's surface."""
+    lines = [
+        "# Upstream spec update",
+        "",
+        f"`{new_pin['path']}` from {new_pin['repository']}, with `openapi/patches.py` applied.",
+        "",
+        "| | commit | sha256 |",
+        "|---|---|---|",
+        f"| old | `{old_pin['commit']}` | `{old_pin['sha256']}` |",
+        f"| new | `{new_pin['commit']}` | `{new_pin['sha256']}` |",
+        "",
+        f"{change_summary(changes)}{':' if changes else '.'}",
+    ]
+    if changes:
+        lines += ["", *change_lines(changes)]
+    return "\n".join(lines) + "\n"
+
+
+def changelog_section(
+    old_pin: dict[str, str], new_pin: dict[str, str], changes: list[Change]
+) -> list[str]:
+    """The CHANGELOG.md section for one spec update: heading, summary, the report's lines."""
+    return [
+        f"### Upstream spec {new_pin['repository']}@{new_pin['commit'][:12]}",
+        "",
+        f"Moved from `{old_pin['commit'][:12]}`: {change_summary(changes)} "
+        f"(details: `openapi/{CHANGES_FILE.name}`).",
+        *(["", *change_lines(changes)] if changes else []),
+    ]
+
+
+def updated_changelog(text: str, section: list[str]) -> str:
+    """`text` with `section` first under `## Unreleased` (created if missing).
+
+    A section with the same heading already under Unreleased is replaced, so running the
+    same update twice gives one entry.
+    """
+    lines = text.splitlines()
+    if UNRELEASED not in lines:
+        at = next((i for i, line in enumerate(lines) if line.startswith("## ")), len(lines))
+        lines[at:at] = [UNRELEASED, ""] if at < len(lines) else ["", UNRELEASED]
+    start = lines.index(UNRELEASED) + 1
+    end = next((i for i in range(start, len(lines)) if lines[i].startswith("## ")), len(lines))
+    if section[0] in lines[start:end]:
+        old = lines.index(section[0], start, end)
+        stop = next((i for i in range(old + 1, end) if lines[i].startswith(("## ", "### "))), end)
+        del lines[old:stop]
+    while start < len(lines) and not lines[start].strip():
+        del lines[start]
+    rest = lines[start:]
+    lines[start:] = ["", *section, *([""] if rest else []), *rest]
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+# --- fetching the pinned spec ---------------------------------------------------------
+
+
+def pinned_url() -> str:
+    """Where the pinned file lives: mirror (or raw.githubusercontent.com)/repo/commit/path."""
+    pin = read_pin()
+    base = os.environ.get(MIRROR_ENV) or DEFAULT_MIRROR
+    return f"{base.rstrip('/')}/{pin['repository']}/{pin['commit']}/{pin['path']}"
+
+
+def download(url: str) -> bytes:
+    """GET `url` with a bounded timeout and size; every failure is a CodegenError."""
+    if not url.startswith(("https://", "http://")):
+        raise CodegenError(f"refusing to download {url}: only http(s) URLs are fetched")
+    request = urllib.request.Request(url, headers={"User-Agent": "twilio-wireless-codegen"})
+    try:
+        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT) as response:
+            raw: bytes = response.read(MAX_SPEC_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        exc.close()  # it holds the response body open otherwise
+        raise CodegenError(
+            f"GET {url} answered HTTP {exc.code} {exc.reason}: is the commit in "
+            "openapi/pin.toml on upstream, and the path right?"
+        ) from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise CodegenError(f"could not download {url}: {reason}") from None
+    if len(raw) > MAX_SPEC_BYTES:
+        raise CodegenError(f"{url} is larger than {MAX_SPEC_BYTES} bytes; not a spec")
+    return raw
+
+
+def fetch() -> Path:
+    """Download the pinned commit's spec and write it only if its sha256 matches the pin."""
+    url, pinned = pinned_url(), read_pin()["sha256"]
+    raw = download(url)
+    digest = sha256(raw)
+    if digest != pinned:
+        raise CodegenError(
+            f"refusing {url}: its sha256 is {digest}, but openapi/pin.toml pins {pinned}. "
+            "Nothing was written."
+        )
+    UPSTREAM_SPEC.parent.mkdir(parents=True, exist_ok=True)
+    _write_atomically(UPSTREAM_SPEC, raw)
+    return UPSTREAM_SPEC
 
 
 def check_tool_versions() -> None:
@@ -171,13 +522,76 @@ def run(args: list[str], cwd: Path) -> None:
         raise CodegenError(f"{' '.join(args[:4])} failed:\n{result.stdout}\n{result.stderr}")
 
 
+# Generator output that the facade never calls (the sync/`*_detailed` variants are trimmed
+# in the endpoint template instead).
+TRIMMED_FILES = ("client.py",)
+# Spec facts the generator drops (patterns, lengths, ranges) that the facade validates.
+CONSTRAINT_KEYS = ("format", "pattern", "minLength", "maxLength", "minimum", "maximum")
+
+
+def _jinja_literal(value: Any) -> str:
+    """`value` (dicts, strings, numbers) as a Jinja literal: JSON, but no null/true/false."""
+    if isinstance(value, dict):
+        items = ", ".join(f"{json.dumps(k)}: {_jinja_literal(v)}" for k, v in value.items())
+        return "{" + items + "}"
+    if isinstance(value, str) or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return json.dumps(value)
+    raise CodegenError(f"cannot pass {value!r} to the templates")
+
+
+def _facts_of(schema: dict[str, Any]) -> dict[str, Any]:
+    facts = {k: schema[k] for k in CONSTRAINT_KEYS if k in schema}
+    if PYTHON_TYPE in schema:  # set by a patch: the type callers pass (see patches.py)
+        facts["python_type"] = schema[PYTHON_TYPE]
+    return facts
+
+
+def operation_facts(spec: dict[str, Any]) -> dict[str, Any]:
+    """Per operation, keyed by the generator's name for it: operationId, parameter constraints."""
+    from openapi_python_client.strings import PythonIdentifier  # the generator's own naming
+
+    facts: dict[str, Any] = {}
+    for path, item in spec["paths"].items():
+        for method in ("get", "post", "put", "patch", "delete"):
+            operation = item.get(method)
+            if not isinstance(operation, dict):
+                continue
+            parameters: dict[str, dict[str, Any]] = {}
+            for parameter in [*item.get("parameters", []), *operation.get("parameters", [])]:
+                schema = parameter.get("schema", {})
+                key = f"{parameter['in']}:{parameter['name']}"
+                parameters[key] = _facts_of(schema)
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                for name, schema in media.get("schema", {}).get("properties", {}).items():
+                    parameters[f"body:{name}"] = _facts_of(schema)
+            operation_id = operation.get("operationId")
+            if not operation_id:
+                raise CodegenError(f"{method.upper()} {path} has no operationId")
+            facts[str(PythonIdentifier(operation_id, prefix="field_"))] = {
+                "operation_id": operation_id,
+                "parameters": {k: v for k, v in parameters.items() if v},
+            }
+    return facts
+
+
+def prepare_templates(patched_spec: dict[str, Any], work: Path) -> Path:
+    """Our templates plus `spec_facts.jinja`, which hands the templates what they cannot see."""
+    templates = work / "templates"
+    shutil.copytree(TEMPLATES_DIR, templates)
+    literal = _jinja_literal(operation_facts(patched_spec))
+    (templates / "spec_facts.jinja").write_text("{% set operations = " + literal + " %}\n")
+    return templates
+
+
 def generate(spec: dict[str, Any], destination: Path) -> None:
     """Render the patched spec into `destination` (a package folder that must not exist)."""
     check_tool_versions()
     with tempfile.TemporaryDirectory(prefix="twilio-wireless-codegen-") as tmp:
         work = Path(tmp)
+        patched_spec = apply_patches(spec)
         patched = work / "spec.json"
-        patched.write_text(json.dumps(apply_patches(spec), indent=1))
+        patched.write_text(json.dumps(patched_spec, indent=1))
+        templates = prepare_templates(patched_spec, work)
         out = work / PACKAGE
         run(
             [
@@ -190,7 +604,7 @@ def generate(spec: dict[str, Any], destination: Path) -> None:
                 "--config",
                 str(CONFIG_FILE),
                 "--custom-template-path",
-                str(TEMPLATES_DIR),
+                str(templates),
                 "--meta",
                 "none",
                 "--fail-on-warning",
@@ -208,6 +622,8 @@ def generate(spec: dict[str, Any], destination: Path) -> None:
             work,
         )
         run([*ruff, "format", *common, PACKAGE], work)
+        for unused in TRIMMED_FILES:  # the generator always writes them; nothing calls them
+            (out / unused).unlink()
         for path in sorted(out.rglob("*.py")):
             path.write_text(HEADER + path.read_text())
         (out / "py.typed").write_text("")
@@ -239,71 +655,179 @@ def tree_diff(expected: Path, actual: Path) -> list[str]:
     return report
 
 
-def main(argv: list[str] | None = None) -> int:
+@contextlib.contextmanager
+def staged_output() -> Iterator[Path]:
+    """A path beside generated/ to generate into; removed afterwards unless swapped in."""
+    # Beside the output, not in /tmp, so the swap is a rename on one filesystem.
+    OUTPUT_DIR.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=OUTPUT_DIR.parent, prefix=".codegen-") as tmp:
+        yield Path(tmp) / PACKAGE
+
+
+def install(fresh: Path, files: dict[Path, str]) -> None:
+    """Swap `fresh` in as generated/ and write `files`; stage everything before moving any."""
+    staged: list[tuple[Path, Path]] = []
+    stale = fresh.parent / "stale"
+    try:
+        for path, text in files.items():
+            temporary = path.with_name(path.name + ".tmp")
+            temporary.write_text(text)
+            staged.append((temporary, path))
+        if OUTPUT_DIR.exists():
+            OUTPUT_DIR.rename(stale)
+        fresh.rename(OUTPUT_DIR)
+    except BaseException:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+        if stale.exists() and not OUTPUT_DIR.exists():
+            stale.rename(OUTPUT_DIR)  # put the previous generation back
+        raise
+    for temporary, path in staged:
+        os.replace(temporary, path)
+
+
+def pinned_spec(path: Path) -> tuple[Spec, Spec]:
+    """The pinned spec at `path` and its patched copy; refuses any other bytes."""
+    raw, spec = load_spec(path)
+    check_pin(raw, path)
+    return spec, apply_patches(spec)
+
+
+def inventory_drift(new: dict[str, Any]) -> list[str] | None:
+    """None if openapi/inventory.json holds exactly `new`, else the changes it misses."""
+    text = INVENTORY_FILE.read_text() if INVENTORY_FILE.is_file() else None
+    if text == inventory_text(new):
+        return None
+    old = json.loads(text) if text else {}
+    return change_lines(describe_changes(old, new)) or ["- (formatting only)"]
+
+
+def write(spec: Spec, patched: Spec) -> int:
+    """Regenerate generated/ and openapi/inventory.json from the pinned spec."""
+    new = surface(patched)
+    drift = inventory_drift(new)
+    files = {} if drift is None else {INVENTORY_FILE: inventory_text(new)}
+    # Generate beside the output and swap it in only once it succeeded: a failed run
+    # (wrong tool version, generator error) must not leave generated/ half-written.
+    with staged_output() as fresh:
+        generate(spec, fresh)
+        install(fresh, files)
+    print(f"wrote {shown(OUTPUT_DIR)}")
+    if drift is not None:
+        # Only a patch change moves the surface of a pinned spec: show what it did.
+        print(f"updated openapi/{INVENTORY_FILE.name}:")
+        print("\n".join(drift))
+    return 0
+
+
+def check(spec: Spec, patched: Spec) -> int:
+    """0 if generated/ and openapi/inventory.json match the pinned spec, else 1."""
+    read_inventory(required=True)  # a missing inventory is an error, not a drift
+    drift = inventory_drift(surface(patched))
+    with tempfile.TemporaryDirectory(prefix="twilio-wireless-check-") as tmp:
+        fresh = Path(tmp) / PACKAGE
+        generate(spec, fresh)
+        if not OUTPUT_DIR.is_dir():
+            raise CodegenError("generated/ is missing: run python codegen.py")
+        report = tree_diff(fresh, OUTPUT_DIR)
+    if drift:
+        print(
+            "openapi/inventory.json does not describe the pinned, patched spec; "
+            "run `make codegen` and commit it:"
+        )
+        print("\n".join(drift))
+    if report:
+        print("generated/ is stale; run `make codegen` and commit the result:")
+        print("\n".join(report))
+    if drift or report:
+        return 1
+    print("generated/ is current")
+    return 0
+
+
+def valid_commit(commit: str | None) -> str:
+    """`commit` lowercased if it is a full 40-hex-digit sha, else a CodegenError."""
+    if commit is None:
+        raise CodegenError("--regen needs --commit <the upstream commit of the new spec>")
+    if not re.fullmatch(r"[0-9a-fA-F]{40}", commit):
+        raise CodegenError(f"--commit {commit!r} is not a 40-hex-digit commit")
+    return commit.lower()
+
+
+def regen(path: Path, commit: str | None) -> str:
+    """Move to the spec at `path`; write nothing unless patching and generating succeed."""
+    new_commit = valid_commit(commit)
+    raw, spec = load_spec(path)
+    try:
+        patched = apply_patches(spec)
+    except PatchError as exc:
+        raise CodegenError(
+            f"{exc}\nNothing was written: adjust or remove these patches in "
+            "openapi/patches.py, then run again."
+        ) from None
+    old_pin = read_pin()
+    new_pin = {**old_pin, "commit": new_commit, "sha256": sha256(raw)}
+    new = surface(patched)
+    changes = describe_changes(read_inventory(required=False), new)
+    report = change_report(old_pin, new_pin, changes)
+    files = {
+        PIN_FILE: pin_text(new_pin),
+        INVENTORY_FILE: inventory_text(new),
+        CHANGES_FILE: report,
+    }
+    if changes or new_pin != old_pin:
+        text = CHANGELOG_FILE.read_text() if CHANGELOG_FILE.is_file() else "# Changelog\n"
+        files[CHANGELOG_FILE] = updated_changelog(
+            text, changelog_section(old_pin, new_pin, changes)
+        )
+    with staged_output() as fresh:
+        generate(spec, fresh)
+        install(fresh, files)
+    return report
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The command line; the modes exclude each other."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
         "--spec",
-        help=f"spec path (default: ${SPEC_ENV} or {DEFAULT_SPEC.name} in ../shared/openapi)",
+        help=f"spec path (default: ${SPEC_ENV}, ../shared/openapi/{DEFAULT_SPEC.name}, "
+        f"else {shown(UPSTREAM_SPEC)})",
     )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="fail if generated/ is not current")
-    mode.add_argument("--update-pin", action="store_true", help="accept a spec with a new sha256")
-    parser.add_argument("--commit", help="with --update-pin: the upstream commit of the new spec")
-    args = parser.parse_args(argv)
+    mode.add_argument(
+        "--regen",
+        "--update-pin",
+        dest="regen",
+        action="store_true",
+        help="move to a new spec: patch, generate, move the pin, write the change report",
+    )
+    mode.add_argument(
+        "--fetch", action="store_true", help="download the pinned spec and verify its sha256"
+    )
+    parser.add_argument("--commit", help="with --regen: the new spec's upstream commit (40 hex)")
+    return parser.parse_args(argv)
 
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one mode; a CodegenError or PatchError exits 2 with its message."""
+    args = parse_args(argv)
     try:
-        path = spec_path(args.spec)
-        raw, spec = load_spec(path)
-        if args.update_pin:
-            if args.commit is not None and not re.fullmatch(r"[0-9a-f]{40}", args.commit):
-                raise CodegenError(f"--commit {args.commit!r} is not a 40-hex-digit commit")
-            old = read_inventory(required=False)
-            new = inventory(spec)
-            changes = describe_changes(old, new)
-            print(
-                "\n".join(changes) if changes else "no operations, schemas or enum values changed"
-            )
-            pin = read_pin()
-            pin["sha256"] = hashlib.sha256(raw).hexdigest()
-            if args.commit:
-                pin["commit"] = args.commit
-            else:
-                print("warning: --commit not given; pin.toml keeps the old commit", file=sys.stderr)
-            _write_atomically(INVENTORY_FILE, json.dumps(new, indent=2) + "\n")
-            write_pin(pin)
-            print(f"pin moved to sha256 {pin['sha256']}; now run: python codegen.py")
+        if args.fetch:
+            print(f"wrote {fetch()}: sha256 matches openapi/pin.toml")
             return 0
-        check_pin(raw, path)
-        if inventory(spec) != read_inventory(required=True):
-            raise CodegenError("openapi/inventory.json does not describe the pinned spec")
-        if args.check:
-            with tempfile.TemporaryDirectory(prefix="twilio-wireless-check-") as tmp:
-                fresh = Path(tmp) / PACKAGE
-                generate(spec, fresh)
-                if not OUTPUT_DIR.is_dir():
-                    raise CodegenError("generated/ is missing: run python codegen.py")
-                report = tree_diff(fresh, OUTPUT_DIR)
-            if report:
-                print("generated/ is stale; run `make codegen` and commit the result:")
-                print("\n".join(report))
-                return 1
-            print("generated/ is current")
+        if args.regen:
+            print(regen(spec_path(args.spec), args.commit), end="")
+            print(f"wrote the pin, the inventory, generated/ and {CHANGES_FILE.name}: review them")
             return 0
-        # Generate beside the output and swap it in only once it succeeded: a failed run
-        # (wrong tool version, generator error) must not leave generated/ half-written.
-        OUTPUT_DIR.parent.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=OUTPUT_DIR.parent, prefix=".codegen-") as tmp:
-            fresh = Path(tmp) / PACKAGE
-            generate(spec, fresh)
-            stale = Path(tmp) / "stale"
-            if OUTPUT_DIR.exists():
-                OUTPUT_DIR.rename(stale)
-            fresh.rename(OUTPUT_DIR)
-        print(f"wrote {OUTPUT_DIR.relative_to(ROOT)}")
-        return 0
-    except CodegenError as exc:
+        if args.commit is not None:
+            raise CodegenError("--commit only goes with --regen")
+        spec, patched = pinned_spec(spec_path(args.spec))
+        return check(spec, patched) if args.check else write(spec, patched)
+    except (CodegenError, PatchError) as exc:
         print(f"codegen: {exc}", file=sys.stderr)
         return 2
 

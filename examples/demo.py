@@ -90,7 +90,8 @@ async def fleet_workflow(client: tw.WirelessClient, summary: Summary) -> None:
                 sid, start=now - dt.timedelta(days=7), end=now, granularity="daily"
             ):
                 records += 1
-                data_bytes += _total(record.data)
+                if record.data is not None and record.data.total is not None:
+                    data_bytes += record.data.total
         summary.facts["usage_records"] = records
         return f"{records} daily records, {data_bytes / 1e6:.1f} MB of data"
 
@@ -141,11 +142,6 @@ async def read_only_workflow(client: tw.WirelessClient, summary: Summary) -> Non
     await summary.step("usage records (7 days)", usage)
     await summary.step("rate plans", plans)
     await summary.step("recent commands", commands)
-
-
-def _total(usage: object) -> int:
-    total = usage.get("total") if isinstance(usage, dict) else None
-    return total if isinstance(total, int) else 0
 
 
 async def run_simulated(sims: int, settle: float) -> Summary:

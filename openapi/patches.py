@@ -12,9 +12,13 @@ percent-encoded path parameters) are not spec problems: the templates in
 
 from __future__ import annotations
 
+import ast
 import copy
-from collections.abc import Callable, Iterator
+import linecache
+import traceback
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 Spec = dict[str, Any]
@@ -22,6 +26,30 @@ Spec = dict[str, Any]
 
 class PatchError(Exception):
     """The spec no longer matches what a patch expects: review the patch."""
+
+    def __init__(self, message: str, failures: Sequence[PatchFailure] = ()) -> None:
+        super().__init__(message)
+        self.failures = tuple(failures)
+
+
+@dataclass(frozen=True)
+class PatchFailure:
+    """One patch that did not fit the spec: what it expected, what it found, where."""
+
+    name: str
+    reason: str
+    expected: str
+    found: str
+    where: str
+
+    def __str__(self) -> str:
+        """Several lines naming the patch, as the user reads them."""
+        return (
+            f"patch {self.name!r} ({self.reason})\n"
+            f"    expected: {self.expected}\n"
+            f"    found:    {self.found}\n"
+            f"    at {self.where}"
+        )
 
 
 @dataclass(frozen=True)
@@ -43,19 +71,70 @@ def patch(reason: str) -> Callable[[Callable[[Spec], None]], Callable[[Spec], No
 
 
 def expect(condition: bool, message: str) -> None:
+    """Stop the patch with `message` (what it found instead) unless `condition` holds."""
     if not condition:
         raise PatchError(message)
 
 
 def apply_patches(spec: Spec) -> Spec:
-    """Return a patched deep copy of `spec`; the input is left untouched."""
+    """Return a patched deep copy of `spec`, or raise one PatchError naming every failure."""
     patched = copy.deepcopy(spec)
+    failures: list[PatchFailure] = []
     for step in PATCHES:
+        # Each patch works on a copy so a failed one leaves no half-applied change behind
+        # and the later patches still run: the user sees every failure at once.
+        candidate = copy.deepcopy(patched)
         try:
-            step.apply(patched)
-        except PatchError as exc:
-            raise PatchError(f"patch {step.name!r} ({step.reason}): {exc}") from None
+            step.apply(candidate)
+        except Exception as exc:  # any exception inside a patch means the spec moved
+            failures.append(_failure(step, exc))
+        else:
+            patched = candidate
+    if failures:
+        header = f"{len(failures)} of {len(PATCHES)} patches no longer fit the spec:"
+        raise PatchError("\n".join([header, *map(str, failures)]), failures)
     return patched
+
+
+def _failure(step: SpecPatch, exc: Exception) -> PatchFailure:
+    """Describe `exc`, raised inside `step`, by the patch's own source line."""
+    where, statement = _raising_statement(exc)
+    if isinstance(exc, PatchError):
+        return PatchFailure(step.name, step.reason, _condition(statement), str(exc), where)
+    if isinstance(exc, KeyError):
+        expected = f"key {exc.args[0]!r}, read by `{statement}`"
+        return PatchFailure(step.name, step.reason, expected, "no such key (KeyError)", where)
+    found = f"{type(exc).__name__}: {exc}"
+    return PatchFailure(step.name, step.reason, f"`{statement}` to run", found, where)
+
+
+def _raising_statement(exc: Exception) -> tuple[str, str]:
+    """`FILE:LINE` and source of the innermost statement inside the patch that raised `exc`."""
+    # The traceback starts in apply_patches (this file); the patch's own frames follow it.
+    # Prefer the project's frames: an error deep in the stdlib says little about the patch.
+    project = Path(__file__).resolve().parent.parent
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)[1:] if f.name != "expect"]
+    ours = [f for f in frames if Path(f.filename).resolve().is_relative_to(project)]
+    if not frames:
+        return "?", "?"
+    frame = (ours or frames)[-1]
+    start = frame.lineno or 0
+    lines = linecache.getlines(frame.filename)[max(start - 1, 0) : frame.end_lineno or start]
+    source = " ".join(line.strip() for line in lines)
+    path = Path(frame.filename).resolve()
+    shown = path.relative_to(project) if path.is_relative_to(project) else path
+    return f"{shown}:{start}", source
+
+
+def _condition(statement: str) -> str:
+    """The first argument of an `expect(...)` call, as source; else the statement."""
+    try:
+        call = ast.parse(statement.strip().rstrip(","), mode="eval").body
+    except SyntaxError:
+        return statement
+    if isinstance(call, ast.Call) and call.args:
+        return ast.unparse(call.args[0])
+    return statement
 
 
 def _schemas(spec: Spec) -> dict[str, Any]:
@@ -238,16 +317,185 @@ def shared_http_method_enum(spec: Spec) -> None:
 # --- 7 ---------------------------------------------------------------------------
 
 
-@patch("sim.links maps link names to URLs: a plain dict, not a model parsed per SIM")
+@patch("sim.links maps link names to URLs: declare it a string-to-string map")
 def sim_links_as_mapping(spec: Spec) -> None:
-    # A generated model for it had no fields of its own (only additional_properties) and
-    # cost ~8% of streaming a fleet; users index it the same way either way.
     links = _schemas(spec)["wireless.v1.sim"]["properties"].get("links")
     expect(
         isinstance(links, dict)
         and links.get("type") == "object"
         and links.get("format") == "uri-map"
-        and "properties" not in links,
+        and "properties" not in links
+        and "additionalProperties" not in links,
         f"sim.links is no longer a bare uri-map object: {links!r}",
     )
-    links.pop("type")
+    links["additionalProperties"] = {"type": "string", "format": "uri"}
+
+
+# --- 8 ---------------------------------------------------------------------------
+
+# Twilio documents these objects on its usage pages (the "Commands Usage Object" and the
+# "Data Usage Object"), which the spec links to but leaves untyped. Every property is
+# nullable: these are types to read responses with, never values validated before sending.
+_NUMBER = {"type": "number", "nullable": True}
+_INTEGER = {"type": "integer", "nullable": True}
+_STRING = {"type": "string", "nullable": True}
+_DATE_TIME = {"type": "string", "format": "date-time", "nullable": True}
+USAGE_SCHEMAS: dict[str, dict[str, Any]] = {
+    "usage_period": {"start": _DATE_TIME, "end": _DATE_TIME},
+    "commands_usage_detail": {
+        "billing_units": _STRING,
+        "billed": _NUMBER,
+        "total": _INTEGER,
+        "from_sim": _INTEGER,
+        "to_sim": _INTEGER,
+    },
+    "data_usage_detail": {
+        "billing_units": _STRING,
+        "billed": _NUMBER,
+        "total": _INTEGER,
+        "upload": _INTEGER,
+        "download": _INTEGER,
+        "units": _STRING,
+    },
+}
+USAGE_RECORD_SCHEMAS = ("wireless.v1.sim.usage_record", "wireless.v1.account_usage_record")
+
+
+def _usage_totals(detail: str, description: str) -> dict[str, Any]:
+    properties = copy.deepcopy(USAGE_SCHEMAS[detail])
+    properties["home"] = {"allOf": [_ref(detail)], "nullable": True}
+    properties["national_roaming"] = {"allOf": [_ref(detail)], "nullable": True}
+    properties["international_roaming"] = {
+        "type": "array",
+        "items": _ref(detail),
+        "nullable": True,
+    }
+    return {"type": "object", "description": description, "properties": properties}
+
+
+@patch("usage records' period, commands and data are documented objects the spec leaves untyped")
+def usage_objects_typed(spec: Spec) -> None:
+    schemas = _schemas(spec)
+    for name, properties in USAGE_SCHEMAS.items():
+        expect(name not in schemas, f"{name} already exists")
+        schemas[name] = {"type": "object", "properties": copy.deepcopy(properties)}
+    schemas["commands_usage"] = _usage_totals(
+        "commands_usage_detail", "Commands sent and received in a usage period."
+    )
+    schemas["data_usage"] = _usage_totals("data_usage_detail", "Data used in a usage period.")
+    targets = {"period": "usage_period", "commands": "commands_usage", "data": "data_usage"}
+    for schema_name in USAGE_RECORD_SCHEMAS:
+        properties = schemas[schema_name]["properties"]
+        for prop, target in targets.items():
+            current = properties.get(prop)
+            expect(
+                isinstance(current, dict) and not {"type", "$ref", "allOf"} & set(current),
+                f"{schema_name}.{prop} is no longer untyped: {current!r}",
+            )
+            properties[prop] = {**current, "allOf": [_ref(target)]}
+
+
+# --- 9 ---------------------------------------------------------------------------
+
+
+@patch("a data session's cell_location_estimate is a documented lat/lon object left untyped")
+def cell_location_typed(spec: Spec) -> None:
+    properties = _schemas(spec)["wireless.v1.sim.data_session"]["properties"]
+    current = properties.get("cell_location_estimate")
+    expect(
+        isinstance(current, dict) and not {"type", "$ref", "allOf"} & set(current),
+        f"cell_location_estimate is no longer untyped: {current!r}",
+    )
+    _schemas(spec)["cell_location_estimate"] = {
+        "type": "object",
+        "properties": {"lat": _NUMBER, "lon": _NUMBER},
+    }
+    properties["cell_location_estimate"] = {**current, "allOf": [_ref("cell_location_estimate")]}
+
+
+# --- 10 --------------------------------------------------------------------------
+
+
+def _response_schemas(spec: Spec) -> Iterator[dict[str, Any]]:
+    """Every object schema a 2xx response can contain, inline or by $ref, each once."""
+    schemas = _schemas(spec)
+    seen: set[int] = set()
+    pending: list[Any] = [
+        media["schema"]
+        for _, _, operation in _operations(spec)
+        for status, response in operation.get("responses", {}).items()
+        if str(status).startswith("2")
+        for media in response.get("content", {}).values()
+    ]
+    while pending:
+        schema = pending.pop()
+        if not isinstance(schema, dict):
+            continue
+        if "$ref" in schema:
+            schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
+        if id(schema) in seen:
+            continue
+        seen.add(id(schema))
+        if "properties" in schema:
+            yield schema
+            pending.extend(schema["properties"].values())
+        pending.extend(schema.get("allOf", []))
+        pending.append(schema.get("items"))
+        pending.append(schema.get("additionalProperties"))
+
+
+@patch("Twilio serializes every property of a response (null when unset): none is optional")
+def response_fields_always_present(spec: Spec) -> None:
+    # Without this every response field is typed `X | None | Unset` and users must test
+    # for a sentinel the API never sends. A field missing from a body reads as None.
+    found = list(_response_schemas(spec))
+    expect(any("sid" in s["properties"] for s in found), "no response schema has a sid")
+    for schema in found:
+        schema["required"] = sorted(schema["properties"])
+
+
+# --- 11 --------------------------------------------------------------------------
+
+# The identity of a resource the API returns is always set: its own SID, its account, its
+# URL and creation time, and the SIM a sub-resource belongs to.
+IDENTITY_FIELDS = {
+    "wireless.v1.sim": ("sid", "account_sid", "url", "date_created"),
+    "wireless.v1.command": ("sid", "account_sid", "sim_sid", "url", "date_created"),
+    "wireless.v1.rate_plan": ("sid", "account_sid", "url", "date_created"),
+    "wireless.v1.sim.data_session": ("sid", "sim_sid", "account_sid"),
+    "wireless.v1.sim.usage_record": ("sim_sid", "account_sid"),
+    "wireless.v1.account_usage_record": ("account_sid",),
+}
+
+
+@patch("a resource's identity (sid, account_sid, url, date_created) is never null")
+def identity_fields_never_null(spec: Spec) -> None:
+    schemas = _schemas(spec)
+    for schema_name, fields in IDENTITY_FIELDS.items():
+        properties = schemas[schema_name]["properties"]
+        for name in fields:
+            prop = properties.get(name)
+            expect(
+                isinstance(prop, dict) and prop.get("nullable") is True,
+                f"{schema_name}.{name} is no longer a nullable property: {prop!r}",
+            )
+            del prop["nullable"]
+
+
+# --- 12 --------------------------------------------------------------------------
+
+PYTHON_TYPE = "x-twilio-wireless-python-type"
+
+
+@patch("a binary-mode Command is base64 of bytes: callers pass the bytes, the facade encodes")
+def command_accepts_bytes(spec: Spec) -> None:
+    # The type users see for the parameter (codegen hands it to the endpoint template); on
+    # the wire it stays a string, which the facade produces (twilio_wireless._params).
+    body = _operation(spec, "CreateCommand")["requestBody"]["content"]
+    command = body["application/x-www-form-urlencoded"]["schema"]["properties"].get("Command")
+    expect(
+        isinstance(command, dict) and command.get("type") == "string",
+        f"CreateCommand's Command is no longer a string: {command!r}",
+    )
+    expect("Base64" in command.get("description", ""), "Command no longer documents Base64")
+    command[PYTHON_TYPE] = "str | bytes"

@@ -4,9 +4,8 @@
 
 import datetime
 import json
-from collections.abc import Callable, Mapping, MutableMapping
-from http import HTTPStatus
-from typing import IO, Any, BinaryIO, Generic, Literal, TypeVar
+from collections.abc import Callable
+from typing import Any, Literal
 
 from attrs import define
 
@@ -17,30 +16,6 @@ class Unset:
 
 
 UNSET: Unset = Unset()
-
-# The types that `httpx.Client(files=)` can accept, copied from that library.
-FileContent = IO[bytes] | bytes | str
-FileTypes = (
-    # (filename, file (or bytes), content_type)
-    tuple[str | None, FileContent, str | None]
-    # (filename, file (or bytes), content_type, headers)
-    | tuple[str | None, FileContent, str | None, Mapping[str, str]]
-)
-RequestFiles = list[tuple[str, FileTypes]]
-
-
-@define
-class File:
-    """Contains information for file uploads"""
-
-    payload: BinaryIO
-    file_name: str | None = None
-    mime_type: str | None = None
-
-    def to_tuple(self) -> FileTypes:
-        """Return a tuple representation that httpx will accept for multipart/form-data"""
-        return self.file_name, self.payload, self.mime_type
-
 
 json_loads: Callable[[bytes], Any]
 """Parses a JSON response body: orjson's loads when installed, else the standard library's."""
@@ -61,26 +36,27 @@ def format_datetime(value: datetime.datetime) -> str:
     return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-T = TypeVar("T")
+@define(frozen=True)
+class Parameter:
+    """One parameter of an operation as the spec declares it: where it goes, its type, its limits.
+
+    `kind` is the Python type of a value (str, int, float, bool, datetime.datetime, list, or
+    an Enum class); `item_kind` the type of a list's items. The constraints are the spec's
+    (`format`, `pattern`, `minLength`/`maxLength`, `minimum`/`maximum`), None where absent.
+    """
+
+    python_name: str
+    wire_name: str
+    location: Literal["path", "query", "body"]
+    required: bool
+    kind: type
+    item_kind: type | None = None
+    format: str | None = None
+    pattern: str | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    minimum: float | None = None
+    maximum: float | None = None
 
 
-@define
-class Response(Generic[T]):
-    """A response from an endpoint"""
-
-    status_code: HTTPStatus
-    content: bytes
-    headers: MutableMapping[str, str]
-    parsed: T | None
-
-
-__all__ = [
-    "UNSET",
-    "File",
-    "FileTypes",
-    "RequestFiles",
-    "Response",
-    "Unset",
-    "format_datetime",
-    "json_loads",
-]
+__all__ = ["UNSET", "Parameter", "Unset", "format_datetime", "json_loads"]

@@ -59,13 +59,14 @@ class APIError(WirelessError):
         code: int | None = None,
         more_info: str | None = None,
     ) -> None:
-        self.status = response.status_code
+        self.status: int = response.status_code
         self.code = code
         self.message = message
         self.more_info = more_info
-        self.method = response.request.method
+        self.method: str = response.request.method
         self.url = str(_without_userinfo(response.request.url))
-        self.request_id = response.headers.get("Twilio-Request-Id")
+        request_id: str | None = response.headers.get("Twilio-Request-Id")
+        self.request_id = request_id
         self.response = response
         super().__init__(self._describe())
 

@@ -9,7 +9,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 import httpx
 from twilio_wireless_openapi.models.page_meta import PageMeta
-from twilio_wireless_openapi.types import Unset, json_loads
+from twilio_wireless_openapi.types import json_loads
 
 from ._http import Requester
 
@@ -40,11 +40,7 @@ class Page(Generic[T]):
 
 
 # (decoded JSON body of a page) -> (items, meta); one per list endpoint.
-PageParser = Callable[[Any], tuple[list[T], PageMeta | Unset]]
-
-
-def _optional(value: object) -> Any:
-    return None if isinstance(value, Unset) else value
+PageParser = Callable[[Any], tuple[list[T], PageMeta]]
 
 
 class AsyncPager(Generic[T]):
@@ -100,15 +96,13 @@ class AsyncPager(Generic[T]):
 
     def _build(self, response: httpx.Response, body: Any) -> Page[T]:
         items, meta = self._requester.parse(response, lambda _: self._parse_page(body))
-        if isinstance(meta, Unset):
-            return Page(items, None, None, None)
         return Page(
             items=items,
-            page=_optional(meta.page),
-            page_size=_optional(meta.page_size),
-            next_page_url=_optional(meta.next_page_url),
-            previous_page_url=_optional(meta.previous_page_url),
-            url=_optional(meta.url),
+            page=meta.page,
+            page_size=meta.page_size,
+            next_page_url=meta.next_page_url,
+            previous_page_url=meta.previous_page_url,
+            url=meta.url,
         )
 
 

@@ -1,4 +1,4 @@
-"""codegen.py: pin check, pin moves, determinism, staleness check, pinned tools."""
+"""codegen.py: pin check, spec lookup, determinism, staleness check, pinned tools, patches."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from patches import PATCHES, PatchError, apply_patches
 
 import codegen
@@ -35,7 +34,7 @@ def test_a_modified_spec_is_refused(
     assert codegen.main(["--spec", str(modified), "--check"]) == 2
     err = capsys.readouterr().err
     assert "sha256" in err
-    assert "--update-pin" in err
+    assert "make regen SPEC=" in err
 
 
 def test_a_missing_spec_says_how_to_get_it(
@@ -45,55 +44,37 @@ def test_a_missing_spec_says_how_to_get_it(
     err = capsys.readouterr().err
     assert "twilio/twilio-oai" in err
     assert "TWILIO_WIRELESS_SPEC" in err
+    assert "python codegen.py --fetch" in err
 
 
-def test_spec_path_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_spec_path_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    default, fetched_default = codegen.DEFAULT_SPEC, codegen.UPSTREAM_SPEC
+    assert default == ROOT.parent / "shared" / "openapi" / "twilio_wireless_v1.yaml"
+    assert fetched_default == ROOT / "openapi" / ".upstream" / "twilio_wireless_v1.yaml"
+    shared, fetched = tmp_path / "shared.yaml", tmp_path / "fetched.yaml"
+    monkeypatch.setattr(codegen, "DEFAULT_SPEC", shared)
+    monkeypatch.setattr(codegen, "UPSTREAM_SPEC", fetched)
     monkeypatch.setenv(codegen.SPEC_ENV, "/from/env.yaml")
     assert codegen.spec_path("/from/cli.yaml") == Path("/from/cli.yaml")
     assert codegen.spec_path(None) == Path("/from/env.yaml")
     monkeypatch.delenv(codegen.SPEC_ENV)
-    assert codegen.spec_path(None) == ROOT.parent / "shared" / "openapi" / "twilio_wireless_v1.yaml"
+    assert codegen.spec_path(None) == shared  # neither exists: the error names the default
+    fetched.write_text("")
+    assert codegen.spec_path(None) == fetched
+    shared.write_text("")
+    assert codegen.spec_path(None) == shared
 
 
-def test_update_pin_prints_what_changed_and_moves_the_pin(
-    upstream_spec: dict[str, Any],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    pin, inventory = tmp_path / "pin.toml", tmp_path / "inventory.json"
-    shutil.copy(codegen.PIN_FILE, pin)
-    shutil.copy(codegen.INVENTORY_FILE, inventory)
-    monkeypatch.setattr(codegen, "PIN_FILE", pin)
-    monkeypatch.setattr(codegen, "INVENTORY_FILE", inventory)
-
-    newer = copy.deepcopy(upstream_spec)
-    newer["components"]["schemas"]["sim_enum_status"]["enum"].append("hibernating")
-    newer["components"]["schemas"]["sim_enum_status"]["enum"].remove("scheduled")
-    del newer["paths"]["/v1/Commands/{Sid}"]["delete"]
-    newer["components"]["schemas"]["wireless.v1.esim_profile"] = {"type": "object"}
-    spec_file = tmp_path / "newer.yaml"
-    spec_file.write_text(yaml.safe_dump(newer))
-
-    assert codegen.main(["--spec", str(spec_file), "--update-pin", "--commit", "f" * 40]) == 0
-    out = capsys.readouterr().out
-    assert "- operation: DELETE /v1/Commands/{Sid} DeleteCommand" in out
-    assert "+ schema: wireless.v1.esim_profile" in out
-    assert "+ enum sim_enum_status: hibernating" in out
-    assert "- enum sim_enum_status: scheduled" in out
-    moved = tomllib.loads(pin.read_text())
-    assert moved["commit"] == "f" * 40
-    assert moved["sha256"] == codegen.hashlib.sha256(spec_file.read_bytes()).hexdigest()
-    assert moved["repository"] == "twilio/twilio-oai"
-    assert "hibernating" in json.loads(inventory.read_text())["enums"]["sim_enum_status"]
-    committed = tomllib.loads((ROOT / "openapi" / "pin.toml").read_text())
-    assert committed["commit"] != "f" * 40  # only the copy moved
+def test_fetched_spec_is_git_ignored() -> None:
+    ignored = (ROOT / ".gitignore").read_text().splitlines()
+    assert "openapi/.upstream/" in ignored
 
 
-def test_inventory_describes_the_pinned_spec(upstream_spec: dict[str, Any]) -> None:
-    assert codegen.inventory(upstream_spec) == json.loads(
-        (ROOT / "openapi" / "inventory.json").read_text()
-    )
+def test_inventory_describes_the_pinned_patched_spec(upstream_spec: dict[str, Any]) -> None:
+    committed = (ROOT / "openapi" / "inventory.json").read_text()
+    fresh = codegen.surface(apply_patches(upstream_spec))
+    assert json.loads(committed) == fresh
+    assert committed == codegen.inventory_text(fresh)  # sorted: diffs show only real changes
 
 
 def test_generating_twice_gives_identical_bytes(
@@ -154,7 +135,8 @@ def test_codegen_tools_are_pinned_the_same_everywhere() -> None:
 
 
 def test_every_patch_has_a_name_and_a_reason() -> None:
-    assert [p.name for p in PATCHES] == [
+    names = [p.name for p in PATCHES]
+    assert names[:7] == [
         "nullable_enum_refs",
         "update_sim_accepts_202",
         "documented_enum_values",
@@ -163,6 +145,7 @@ def test_every_patch_has_a_name_and_a_reason() -> None:
         "shared_http_method_enum",
         "sim_links_as_mapping",
     ]
+    assert len(set(names)) == len(names)
     assert all(len(p.reason) > 20 for p in PATCHES)
 
 
@@ -248,14 +231,21 @@ def test_a_failed_run_leaves_generated_untouched(
     assert codegen.tree_diff(ROOT / "generated" / codegen.PACKAGE, output) == []
 
 
-def test_update_pin_refuses_a_malformed_commit(
-    upstream_spec_path: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize("mode", ["--regen", "--update-pin"])
+@pytest.mark.parametrize("commit", ['abc"def', "f" * 39, "g" * 40, None])
+def test_regen_refuses_a_malformed_or_missing_commit(
+    upstream_spec_path: Path, mode: str, commit: str | None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before = codegen.PIN_FILE.read_text()
-    args = ["--spec", str(upstream_spec_path), "--update-pin", "--commit", 'abc"def']
-    assert codegen.main(args) == 2
-    assert "40-hex-digit" in capsys.readouterr().err
+    args = ["--spec", str(upstream_spec_path), mode]
+    assert codegen.main(args if commit is None else [*args, "--commit", commit]) == 2
+    assert ("40-hex-digit" if commit else "--regen needs --commit") in capsys.readouterr().err
     assert codegen.PIN_FILE.read_text() == before
+
+
+def test_commit_without_regen_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert codegen.main(["--commit", "f" * 40]) == 2
+    assert "--commit only goes with --regen" in capsys.readouterr().err
 
 
 def test_a_missing_inventory_is_explained(

@@ -13,6 +13,7 @@ from pytest_httpx import HTTPXMock
 
 import twilio_wireless as tw
 
+from .. import bodies
 from .conftest import BASE
 
 
@@ -24,17 +25,17 @@ async def test_update_many_yields_mixed_outcomes_and_never_aborts(
     httpx_mock: HTTPXMock, fast_client: tw.WirelessClient
 ) -> None:
     httpx_mock.add_response(
-        url=f"{BASE}/v1/Sims/{sid(1)}", method="POST", json={"sid": sid(1), "status": "active"}
+        url=f"{BASE}/v1/Sims/{sid(1)}", method="POST", json=bodies.sim(sid(1), status="active")
     )
     httpx_mock.add_response(url=f"{BASE}/v1/Sims/{sid(2)}", method="POST", status_code=404)
     httpx_mock.add_response(
         url=f"{BASE}/v1/Sims/{sid(3)}",
         method="POST",
         status_code=202,
-        json={"sid": sid(3), "status": "updating"},
+        json=bodies.sim(sid(3), status="updating"),
     )
     httpx_mock.add_response(
-        url=f"{BASE}/v1/Sims/{sid(3)}", method="GET", json={"sid": sid(3), "status": "active"}
+        url=f"{BASE}/v1/Sims/{sid(3)}", method="GET", json=bodies.sim(sid(3), status="active")
     )
     results = {
         r.sid: r
@@ -61,7 +62,7 @@ async def test_update_many_keeps_at_most_concurrency_in_flight(
         for _ in range(5):
             await anyio.lowlevel.checkpoint()
         in_flight -= 1
-        return httpx.Response(200, json={"sid": request.url.path.rsplit("/", 1)[1]})
+        return httpx.Response(200, json=bodies.sim(request.url.path.rsplit("/", 1)[1]))
 
     httpx_mock.add_callback(slow, url=re.compile(rf"{BASE}/v1/Sims/.*"), is_reusable=True)
 
@@ -81,7 +82,7 @@ async def test_stopping_early_cancels_the_rest(
     httpx_mock: HTTPXMock, fast_client: tw.WirelessClient
 ) -> None:
     httpx_mock.add_response(
-        url=re.compile(rf"{BASE}/v1/Sims/.*"), json={"sid": sid(0)}, is_reusable=True
+        url=re.compile(rf"{BASE}/v1/Sims/.*"), json=bodies.sim(sid(0)), is_reusable=True
     )
     async with fast_client.sims.update_many(
         [sid(n) for n in range(100)], concurrency=2, friendly_name="x"
@@ -110,7 +111,7 @@ async def test_create_many_sends_one_command_per_sim(
         form = dict(httpx.QueryParams(request.content.decode()))
         if form["Sim"] == sid(2):
             return httpx.Response(400, json={"code": 21609, "message": "SIM not active"})
-        return httpx.Response(201, json={"sid": "DC" + form["Sim"][2:], "sim_sid": form["Sim"]})
+        return httpx.Response(201, json=bodies.command("DC" + form["Sim"][2:], sim_sid=form["Sim"]))
 
     httpx_mock.add_callback(answer, url=f"{BASE}/v1/Commands", is_reusable=True)
     results = {
@@ -127,7 +128,11 @@ async def test_create_many_refuses_a_bad_command_before_sending(
     httpx_mock: HTTPXMock, fast_client: tw.WirelessClient
 ) -> None:
     with pytest.raises(ValueError, match="command"):
-        fast_client.commands.create_many([sid(1)], command=b"x" * 141)
+        fast_client.commands.create_many([sid(1)], command=42)  # type: ignore[typeddict-item]
+    with pytest.raises(ValueError, match="command_mode"):
+        fast_client.commands.create_many([sid(1)], command=b"\x01", command_mode="text")
+    with pytest.raises(ValueError, match=r"^command: required by CreateCommand"):
+        fast_client.commands.create_many([sid(1)])
     assert httpx_mock.get_requests() == []
 
 

@@ -12,6 +12,8 @@ import twilio_wireless as tw
 from twilio_wireless._default_transport import DefaultTransport
 from twilio_wireless._transport import AiohttpTransport
 
+from .. import bodies
+
 ACCOUNT = "AC" + "1" * 32
 TOKEN = "super-secret-token-value"
 SIM_SID = "DE" + "a" * 32
@@ -39,7 +41,7 @@ def basic(user: str, password: str) -> str:
 
 
 async def test_account_sid_and_token_are_sent_as_basic_auth(httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_response(url=SIM_URL, json={"sid": SIM_SID})
+    httpx_mock.add_response(url=SIM_URL, json=bodies.sim(SIM_SID))
     async with tw.WirelessClient(ACCOUNT, TOKEN) as client:
         await client.sims.fetch(SIM_SID)
     request = httpx_mock.get_request()
@@ -52,7 +54,7 @@ async def test_credentials_default_to_the_environment(
 ) -> None:
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
-    httpx_mock.add_response(url=SIM_URL, json={"sid": SIM_SID})
+    httpx_mock.add_response(url=SIM_URL, json=bodies.sim(SIM_SID))
     async with tw.WirelessClient() as client:
         await client.sims.fetch(SIM_SID)
     request = httpx_mock.get_request()
@@ -66,7 +68,7 @@ async def test_api_key_and_secret_replace_the_auth_token(
     key = "SK" + "2" * 32
     monkeypatch.setenv("TWILIO_API_KEY", key)
     monkeypatch.setenv("TWILIO_API_SECRET", "key-secret")
-    httpx_mock.add_response(url=SIM_URL, json={"sid": SIM_SID})
+    httpx_mock.add_response(url=SIM_URL, json=bodies.sim(SIM_SID))
     async with tw.WirelessClient() as client:
         await client.sims.fetch(SIM_SID)
     request = httpx_mock.get_request()
@@ -152,7 +154,7 @@ def test_bad_base_urls_are_refused(base_url: str) -> None:
 
 
 async def test_user_agent_names_the_sdk_python_and_extensions(httpx_mock: HTTPXMock) -> None:
-    httpx_mock.add_response(url=SIM_URL, json={"sid": SIM_SID})
+    httpx_mock.add_response(url=SIM_URL, json=bodies.sim(SIM_SID))
     async with tw.WirelessClient(
         ACCOUNT, TOKEN, user_agent_extensions=["pump-gateway/1.4"]
     ) as client:
@@ -173,7 +175,7 @@ def test_a_bad_user_agent_extension_is_refused() -> None:
 async def test_default_timeouts_are_finite_and_sent_with_each_request(
     httpx_mock: HTTPXMock,
 ) -> None:
-    httpx_mock.add_response(url=SIM_URL, json={"sid": SIM_SID})
+    httpx_mock.add_response(url=SIM_URL, json=bodies.sim(SIM_SID))
     async with tw.WirelessClient(ACCOUNT, TOKEN) as client:
         assert client.timeout.connect is not None
         assert client.timeout.read is not None
@@ -202,7 +204,7 @@ def test_bad_pool_sizes_are_refused(size: object) -> None:
 async def test_with_options_shares_the_pool_and_overrides_the_timeout(
     httpx_mock: HTTPXMock,
 ) -> None:
-    httpx_mock.add_response(url=SIM_URL, json={"sid": SIM_SID}, is_reusable=True)
+    httpx_mock.add_response(url=SIM_URL, json=bodies.sim(SIM_SID), is_reusable=True)
     async with tw.WirelessClient(ACCOUNT, TOKEN) as client:
         fast = client.with_options(timeout=1.5)
         assert fast.http_client is client.http_client
@@ -233,7 +235,7 @@ async def test_a_user_http_client_is_used_as_given_and_not_closed(httpx_mock: HT
     async def hook(request: httpx.Request) -> None:
         seen.append(request.url.path)
 
-    httpx_mock.add_response(url=SIM_URL, json={"sid": SIM_SID})
+    httpx_mock.add_response(url=SIM_URL, json=bodies.sim(SIM_SID))
     async with httpx.AsyncClient(event_hooks={"request": [hook]}) as mine:
         async with tw.WirelessClient(ACCOUNT, TOKEN, http_client=mine) as client:
             sim = await client.sims.fetch(SIM_SID)
@@ -258,7 +260,7 @@ async def test_an_explicit_auth_token_wins_over_an_api_key_in_the_environment(
 ) -> None:
     monkeypatch.setenv("TWILIO_API_KEY", "SK" + "2" * 32)
     monkeypatch.setenv("TWILIO_API_SECRET", "env-secret")
-    httpx_mock.add_response(url=SIM_URL, json={"sid": SIM_SID})
+    httpx_mock.add_response(url=SIM_URL, json=bodies.sim(SIM_SID))
     async with tw.WirelessClient(ACCOUNT, TOKEN) as client:
         await client.sims.fetch(SIM_SID)
     request = httpx_mock.get_request()

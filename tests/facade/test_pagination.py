@@ -11,6 +11,8 @@ from pytest_httpx import HTTPXMock
 
 import twilio_wireless as tw
 
+from .. import bodies
+
 ACCOUNT = "AC" + "1" * 32
 BASE = "https://wireless.test"
 
@@ -23,7 +25,7 @@ def sims_page(
     numbers: range, *, page: int, page_size: int, next_url: str | None, host: str = BASE
 ) -> dict[str, Any]:
     return {
-        "sims": [{"sid": sid(n), "status": "active"} for n in numbers],
+        "sims": [bodies.sim(sid(n), status="active") for n in numbers],
         "meta": {
             "page": page,
             "page_size": page_size,
@@ -255,13 +257,29 @@ async def test_every_list_follows_next_pages(
         "Commands": "commands",
         "RatePlans": "rate_plans",
     }[path.rsplit("/", 1)[1]]
+    item = {
+        f"/v1/Sims/{sid(1)}/UsageRecords": lambda n: {"sim_sid": sid(1), "account_sid": ACCOUNT},
+        f"/v1/Sims/{sid(1)}/DataSessions": lambda n: {
+            "sid": f"WN{n:032x}",
+            "sim_sid": sid(1),
+            "account_sid": ACCOUNT,
+        },
+        "/v1/Commands": lambda n: bodies.command(f"DC{n:032x}", sim_sid=sid(1)),
+        "/v1/RatePlans": lambda n: bodies.rate_plan(f"WP{n:032x}"),
+        "/v1/UsageRecords": lambda n: {"account_sid": ACCOUNT},
+    }[path]
+    list_path = path.removeprefix("/v1/")
     second = f"{BASE}{path}?PageSize=5&Page=1&PageToken=PT"
     httpx_mock.add_response(
         url=f"{BASE}{path}?PageSize=5",
-        json={key: [{}, {}], "meta": {"page": 0, "page_size": 5, "next_page_url": second}},
+        json={
+            key: [item(0), item(1)],
+            "meta": bodies.meta(key, list_path, page=0, page_size=5, next_page_url=second),
+        },
     )
     httpx_mock.add_response(
-        url=second, json={key: [{}], "meta": {"page": 1, "page_size": 5, "next_page_url": None}}
+        url=second,
+        json={key: [item(2)], "meta": bodies.meta(key, list_path, page=1, page_size=5)},
     )
     assert len(await call(client).to_list()) == 3
 
@@ -295,13 +313,21 @@ async def test_a_sims_usage_records_follow_a_next_url_naming_it_by_sid(
 ) -> None:
     # Asked by unique name; the API may name the SIM by SID in next_page_url.
     by_sid = f"{BASE}/v1/Sims/{sid(7)}/UsageRecords?PageSize=1&Page=1&PageToken=PT"
+    record = {"sim_sid": sid(7), "account_sid": ACCOUNT}
+    path = f"Sims/{sid(7)}/UsageRecords"
     httpx_mock.add_response(
         url=f"{BASE}/v1/Sims/pump-7/UsageRecords?PageSize=1",
-        json={"usage_records": [{}], "meta": {"page": 0, "page_size": 1, "next_page_url": by_sid}},
+        json={
+            "usage_records": [record],
+            "meta": bodies.meta("usage_records", path, page_size=1, next_page_url=by_sid),
+        },
     )
     httpx_mock.add_response(
         url=by_sid,
-        json={"usage_records": [{}], "meta": {"page": 1, "page_size": 1, "next_page_url": None}},
+        json={
+            "usage_records": [record],
+            "meta": bodies.meta("usage_records", path, page=1, page_size=1),
+        },
     )
     assert len(await client.sims.usage_records("pump-7", page_size=1).to_list()) == 2
     # ... and a saved position resumes whichever way the URL names the SIM.

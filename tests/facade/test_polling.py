@@ -9,11 +9,12 @@ from pytest_httpx import HTTPXMock
 import twilio_wireless as tw
 from twilio_wireless.testing import FakeClock
 
+from .. import bodies
 from .conftest import SIM_SID, SIM_URL
 
 
 def sim(status: str, reset_status: str | None = None) -> dict[str, object]:
-    return {"sid": SIM_SID, "status": status, "reset_status": reset_status}
+    return bodies.sim(SIM_SID, status=status, reset_status=reset_status)
 
 
 def accept_then(httpx_mock: HTTPXMock, *statuses: str) -> None:
@@ -180,5 +181,7 @@ async def test_cancellation_mid_poll_leaves_no_request_behind(httpx_mock: HTTPXM
 
 
 async def test_unknown_update_fields_are_refused(fast_client: tw.WirelessClient) -> None:
-    with pytest.raises(ValueError, match="unknown SIM field"):
+    with pytest.raises(
+        ValueError, match=r"^stauts: not a parameter of UpdateSim; expected some of \[.*'status'"
+    ):
         await fast_client.sims.update(SIM_SID, stauts="active")  # type: ignore[call-arg]

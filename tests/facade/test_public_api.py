@@ -7,6 +7,13 @@ import types
 import twilio_wireless as tw
 
 EXPECTED = {
+    "CellLocationEstimate",
+    "CommandsUsage",
+    "CommandsUsageDetail",
+    "DataUsage",
+    "DataUsageDetail",
+    "SimLinks",
+    "UsagePeriod",
     "BatchResult",
     "BatchResults",
     "PollPolicy",

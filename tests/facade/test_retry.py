@@ -15,11 +15,12 @@ import twilio_wireless as tw
 from twilio_wireless._retry import should_retry
 from twilio_wireless.testing import FakeClock
 
+from .. import bodies
 from .conftest import BASE, SIM_SID, SIM_URL
 
 COMMANDS_URL = f"{BASE}/v1/Commands"
-COMMAND = {"sid": "DC" + "c" * 32, "status": "queued"}
-SIM = {"sid": SIM_SID, "status": "active"}
+COMMAND = bodies.command("DC" + "c" * 32, sim_sid=SIM_SID, status="queued")
+SIM = bodies.sim(SIM_SID, status="active")
 
 
 def test_policy_defaults_and_none() -> None:

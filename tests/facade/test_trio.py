@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
@@ -10,6 +11,8 @@ import pytest
 import trio
 
 import twilio_wireless as tw
+
+from .. import bodies
 
 SIM_SID = "DE" + "a" * 32
 
@@ -20,14 +23,14 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.paths.append(self.path)
         if self.path == "/v1/Sims?PageSize=1":
-            body = (
-                b'{"sims": [{"sid": "' + SIM_SID.encode() + b'"}], "meta": {"page": 0, '
-                b'"page_size": 1, "next_page_url": "http://elsewhere/v1/Sims?PageSize=1&Page=1"}}'
-            )
+            next_url = "http://elsewhere/v1/Sims?PageSize=1&Page=1"
+            meta = bodies.meta("sims", "Sims", page_size=1, next_page_url=next_url)
+            body = json.dumps({"sims": [bodies.sim(SIM_SID)], "meta": meta}).encode()
         elif self.path == "/v1/Sims?PageSize=1&Page=1":
-            body = b'{"sims": [], "meta": {"page": 1, "page_size": 1, "next_page_url": null}}'
+            meta = bodies.meta("sims", "Sims", page=1, page_size=1)
+            body = json.dumps({"sims": [], "meta": meta}).encode()
         else:
-            body = b'{"sid": "' + SIM_SID.encode() + b'", "status": "active"}'
+            body = json.dumps(bodies.sim(SIM_SID, status="active")).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
@@ -38,7 +41,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         self.rfile.read(length)
         self.paths.append("POST " + self.path)
-        body = b'{"sid": "' + self.path.rsplit("/", 1)[1].encode() + b'", "status": "active"}'
+        body = json.dumps(bodies.sim(self.path.rsplit("/", 1)[1], status="active")).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))

@@ -143,6 +143,48 @@ async def test_create_accepts_the_longest_text_and_binary_payloads(
     assert binary.content == (f"Command={'A' * 187}%3D&Sim={SIM_SID}&CommandMode=binary".encode())
 
 
+async def test_create_sends_payload_lengths_the_spec_leaves_open_as_given(
+    httpx_mock: HTTPXMock, client: tw.WirelessClient, example: Example
+) -> None:
+    # The 160-character and 140-byte limits are prose; the API is the authority on them.
+    httpx_mock.add_response(
+        status_code=201, json=example("CreateCommand", "createCommandSms"), is_reusable=True
+    )
+
+    await client.commands.create(command="x" * 161, sim=SIM_SID)
+    await client.commands.create(command=b"\x00" * 141, sim=SIM_SID)
+    await client.commands.create(command="", sim=SIM_SID)
+    await client.commands.create(command=b"", sim=SIM_SID)
+
+    long_text, long_binary, empty_text, empty_binary = httpx_mock.get_requests()
+    assert long_text.content == f"Command={'x' * 161}&Sim={SIM_SID}&CommandMode=text".encode()
+    # 141 zero bytes: 47 groups of "AAAA", no padding.
+    assert long_binary.content == f"Command={'A' * 188}&Sim={SIM_SID}&CommandMode=binary".encode()
+    assert empty_text.content == f"Command=&Sim={SIM_SID}&CommandMode=text".encode()
+    assert empty_binary.content == f"Command=&Sim={SIM_SID}&CommandMode=binary".encode()
+
+
+async def test_create_sends_values_the_spec_leaves_open_as_given(
+    httpx_mock: HTTPXMock, client: tw.WirelessClient, example: Example
+) -> None:
+    # IncludeSid is a plain string in the spec, and CallbackUrl any absolute URI.
+    httpx_mock.add_response(status_code=201, json=example("CreateCommand", "createCommandSms"))
+
+    await client.commands.create(
+        command="ping", sim=SIM_SID, include_sid="sometimes", callback_url="ftp://x"
+    )
+
+    assert_wire(
+        only_request(httpx_mock),
+        "POST",
+        "/v1/Commands",
+        body=(
+            f"Command=ping&Sim={SIM_SID}&CallbackUrl=ftp%3A%2F%2Fx"
+            "&CommandMode=text&IncludeSid=sometimes"
+        ).encode(),
+    )
+
+
 # --- fetch -------------------------------------------------------------------------------
 
 
@@ -266,19 +308,17 @@ ASYNC_CASES: list[tuple[str, AsyncCall]] = [
     ("command_mode", _create(command=b"\x01", command_mode=tw.CommandMode.TEXT)),
     ("command_mode", _create(command="ping", command_mode="binary")),
     ("command_mode", _create(command="ping", command_mode="sms")),
-    ("command", _create(command="x" * 161)),
-    ("command", _create(command=b"\x00" * 141)),
-    ("command", _create(command="")),
-    ("command", _create(command=b"")),
     ("command", _create(command=42)),
     ("command", _create(command=None)),
+    ("command", lambda c: c.commands.create(sim=SIM_SID)),
     *[("sim", _create(sim=bad)) for bad in BAD_IDS],
     ("sim", _create(sim=COMMAND_SID)),
     ("sim", _create(sim=RATE_PLAN_SID)),
-    ("include_sid", _create(include_sid="middle")),
+    ("include_sid", _create(include_sid=7)),
     ("delivery_receipt_requested", _create(delivery_receipt_requested="yes")),
     ("delivery_receipt_requested", _create(delivery_receipt_requested=1)),
-    ("callback_url", _create(callback_url="ftp://x")),
+    ("callback_url", _create(callback_url="example.com/cb")),
+    ("callback_url", _create(callback_url="https://example.com/a b")),
     ("callback_method", _create(callback_method="PUT")),
     *[("sid", lambda c, bad=bad: c.commands.fetch(bad)) for bad in BAD_IDS],
     ("sid", lambda c: c.commands.fetch(SIM_SID)),

@@ -17,6 +17,7 @@ from pytest_httpx import HTTPXMock
 import twilio_wireless as tw
 from twilio_wireless.testing import FakeClock
 
+from .. import bodies
 from .conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -447,7 +448,7 @@ async def test_debug_logs_do_not_contain_the_credentials(
     httpx_mock: HTTPXMock, client: tw.WirelessClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="twilio_wireless")
-    httpx_mock.add_response(json={"sid": SIM_SID})
+    httpx_mock.add_response(json=bodies.sim(SIM_SID))
     httpx_mock.add_response(status_code=401, json=twilio_error(401, 20003, "Authenticate"))
 
     await client.sims.fetch(SIM_SID)
@@ -468,7 +469,7 @@ async def test_retry_logs_do_not_contain_the_credentials(
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="twilio_wireless")
     httpx_mock.add_response(status_code=503, json=twilio_error(503, 20503, "Unavailable"))
-    httpx_mock.add_response(json={"sid": SIM_SID})
+    httpx_mock.add_response(json=bodies.sim(SIM_SID))
     async with tw.WirelessClient(ACCOUNT_SID, AUTH_TOKEN, base_url=BASE_URL) as client:
         FakeClock().install(client)  # the backoff takes no time
         sim = await client.sims.fetch(SIM_SID)

@@ -55,7 +55,7 @@ async def test_fetch_sends_a_get_and_parses_the_spec_example(
     assert sim.date_created == CREATED
     assert sim.date_updated == CREATED
     assert sim.ip_address == "192.168.1.1"
-    assert isinstance(sim.links, dict)
+    assert isinstance(sim.links, tw.SimLinks)
     assert sim.links["usage_records"] == (
         f"https://wireless.twilio.com/v1/Sims/{'DE' + 'a' * 32}/UsageRecords"
     )
@@ -243,6 +243,17 @@ async def test_update_that_renames_polls_by_the_sid_it_was_answered_with(
     assert httpx_mock.get_requests()[-1].url.raw_path == SIM_PATH.encode()
 
 
+async def test_update_sends_any_uri_scheme_as_given(
+    httpx_mock: HTTPXMock, client: tw.WirelessClient, example: Example
+) -> None:
+    # `format: uri` asks for a scheme, not for http(s): the API judges the rest.
+    httpx_mock.add_response(json=example("UpdateSim", "update"))
+
+    await client.sims.update(SIM_SID, callback_url="ftp://x")
+
+    assert_wire(only_request(httpx_mock), "POST", SIM_PATH, body=b"CallbackUrl=ftp%3A%2F%2Fx")
+
+
 async def test_update_with_no_fields_posts_an_empty_form(
     httpx_mock: HTTPXMock, client: tw.WirelessClient, example: Example
 ) -> None:
@@ -303,6 +314,17 @@ async def test_list_sends_filters_in_order_and_parses_sims(
     assert sim.status is tw.SimStatus.NEW
     assert sim.reset_status is tw.SimResetStatus.RESETTING
     assert sim.date_created == CREATED
+
+
+async def test_list_sends_what_the_spec_leaves_open_as_given(
+    httpx_mock: HTTPXMock, client: tw.WirelessClient, example: Example
+) -> None:
+    # The spec declares no length for Iccid: an empty one is the API's to judge.
+    httpx_mock.add_response(json=example("ListSim", "readEmpty"))
+
+    await client.sims.list(iccid="").to_list()
+
+    assert_wire(only_request(httpx_mock), "GET", "/v1/Sims", query="Iccid=")
 
 
 async def test_list_without_arguments_sends_no_query_and_an_empty_page_is_empty(
@@ -376,11 +398,25 @@ async def test_usage_records_sends_utc_times_and_parses_records(
     first = records[0]
     assert first.sim_sid == SIM_SID
     assert first.account_sid == "AC" + "a" * 32
-    assert first.period == {"start": "2015-07-30T20:00:00Z", "end": "2015-07-30T20:00:00Z"}
-    assert first.commands["total"] == 3
-    assert first.data["download"] == 2763049
-    assert first.data["units"] == "bytes"
-    assert records[1].data == {}
+    assert isinstance(first.period, tw.UsagePeriod)
+    assert (first.period.start, first.period.end) == (CREATED, CREATED)
+    assert isinstance(first.commands, tw.CommandsUsage)
+    assert first.commands.total == 3
+    assert isinstance(first.commands.home, tw.CommandsUsageDetail)
+    assert first.commands.home.from_sim == 1
+    assert first.commands.international_roaming == []
+    assert isinstance(first.data, tw.DataUsage)
+    assert first.data.download == 2763049
+    assert first.data.units == "bytes"
+    assert first.data.billed == 0.35
+    # The second record's objects are empty: every field reads as None.
+    empty = records[1]
+    assert empty.period is not None
+    assert (empty.period.start, empty.period.end) == (None, None)
+    assert empty.data is not None
+    assert (empty.data.total, empty.data.units) == (None, None)
+    assert empty.commands is not None
+    assert empty.commands.total is None
 
 
 async def test_usage_records_of_a_unique_name_with_enum_granularity(
@@ -423,7 +459,11 @@ async def test_data_sessions_sends_a_get_and_parses_sessions(
     assert open_session.end is None
     assert open_session.imei is None
     assert open_session.packets_uploaded == 0
-    assert open_session.cell_location_estimate == {}
+    assert isinstance(open_session.cell_location_estimate, tw.CellLocationEstimate)
+    assert (open_session.cell_location_estimate.lat, open_session.cell_location_estimate.lon) == (
+        None,
+        None,
+    )
     assert closed.radio_link == "3G"
     assert closed.end == CREATED
     assert closed.imei == "014931000129700"
@@ -460,7 +500,7 @@ ASYNC_CASES: list[tuple[str, AsyncCall]] = [
     ("account_sid", lambda c: c.sims.update(SIM_SID, account_sid=SIM_SID)),
     ("rate_plan", lambda c: c.sims.update(SIM_SID, rate_plan=SIM_SID)),
     ("rate_plan", lambda c: c.sims.update(SIM_SID, rate_plan="")),
-    ("callback_url", lambda c: c.sims.update(SIM_SID, callback_url="ftp://x")),
+    ("callback_url", lambda c: c.sims.update(SIM_SID, callback_url="/relative/callback")),
     ("callback_method", lambda c: c.sims.update(SIM_SID, callback_method="PUT")),
     ("sms_url", lambda c: c.sims.update(SIM_SID, sms_url="example.com/sms")),
     ("voice_method", lambda c: c.sims.update(SIM_SID, voice_method="get")),
@@ -479,7 +519,10 @@ LIST_CASES: list[tuple[str, ListCall]] = [
     ("limit", lambda c: c.sims.list(limit=-1)),
     ("limit", lambda c: c.sims.list(limit=1.5)),  # type: ignore[arg-type]
     ("rate_plan", lambda c: c.sims.list(rate_plan=SIM_SID)),
-    ("iccid", lambda c: c.sims.list(iccid="")),
+    ("iccid", lambda c: c.sims.list(iccid=8901)),  # type: ignore[arg-type]
+    # the pager owns Twilio's paging parameters
+    ("page", lambda c: c.sims.list(page=3)),  # type: ignore[call-arg]
+    ("page_token", lambda c: c.sims.list(page_token="PT1")),  # type: ignore[call-arg]
     *[("sim_sid", lambda c, bad=bad: c.sims.usage_records(bad)) for bad in BAD_IDS],
     ("sim_sid", lambda c: c.sims.usage_records(COMMAND_SID)),
     ("start", lambda c: c.sims.usage_records(SIM_SID, start=NAIVE)),
@@ -517,6 +560,27 @@ async def test_a_naive_datetime_is_refused_with_a_hint(
 async def test_an_unknown_update_field_is_refused(
     httpx_mock: HTTPXMock, offline_client: tw.WirelessClient
 ) -> None:
-    with pytest.raises(ValueError, match=r"^unknown SIM field\(s\) \['statuss'\]"):
+    with pytest.raises(
+        ValueError, match=r"^statuss: not a parameter of UpdateSim; expected some of \[.*'status'"
+    ):
         await offline_client.sims.update(SIM_SID, statuss="active")  # type: ignore[call-arg]
+    assert httpx_mock.get_requests() == []
+
+
+@pytest.mark.parametrize("page_size", [0, 1001])
+async def test_page_size_is_checked_against_the_spec_bounds(
+    httpx_mock: HTTPXMock, offline_client: tw.WirelessClient, page_size: int
+) -> None:
+    expected = f"page_size: {page_size} is not valid; expected a number >= 1 and <= 1000"
+    with pytest.raises(ValueError, match=r"^page_size: ") as info:
+        offline_client.sims.list(page_size=page_size)
+    assert str(info.value) == expected
+    assert httpx_mock.get_requests() == []
+
+
+async def test_an_unknown_list_filter_is_refused(
+    httpx_mock: HTTPXMock, offline_client: tw.WirelessClient
+) -> None:
+    with pytest.raises(ValueError, match=r"^stats: not a parameter of ListSim; expected some of"):
+        offline_client.sims.list(stats="active")  # type: ignore[call-arg]
     assert httpx_mock.get_requests() == []

@@ -39,12 +39,22 @@ async def test_list_sends_utc_times_and_parses_account_records(
     assert all(isinstance(record, tw.AccountUsageRecord) for record in records)
     first, empty = records
     assert first.account_sid == "AC" + "a" * 32
-    assert first.period == {"start": "2015-07-30T20:00:00Z", "end": "2015-07-30T20:00:00Z"}
-    assert first.commands["from_sim"] == 1
-    assert first.commands["home"]["to_sim"] == 2
-    assert first.data["billed"] == 0.35
-    assert first.data["international_roaming"] == []
-    assert (empty.commands, empty.data, empty.period) == ({}, {}, {})
+    created = dt.datetime(2015, 7, 30, 20, 0, tzinfo=dt.UTC)
+    assert isinstance(first.period, tw.UsagePeriod)
+    assert (first.period.start, first.period.end) == (created, created)
+    assert isinstance(first.commands, tw.CommandsUsage)
+    assert first.commands.from_sim == 1
+    assert first.commands.home is not None
+    assert first.commands.home.to_sim == 2
+    assert isinstance(first.data, tw.DataUsage)
+    assert first.data.billed == 0.35
+    assert first.data.international_roaming == []
+    # Empty objects parse as models whose every field reads as None.
+    for empty_model in (empty.commands, empty.data, empty.period):
+        assert empty_model is not None
+        values = empty_model.to_dict()
+        assert values
+        assert all(value is None for value in values.values()), values
 
 
 @pytest.mark.parametrize(

@@ -5,22 +5,28 @@
 from .account_usage_record import AccountUsageRecord
 from .account_usage_record_granularity import AccountUsageRecordGranularity
 from .account_usage_record_page import AccountUsageRecordPage
+from .cell_location_estimate import CellLocationEstimate
 from .command import Command
 from .command_direction import CommandDirection
 from .command_mode import CommandMode
 from .command_page import CommandPage
 from .command_status import CommandStatus
 from .command_transport import CommandTransport
+from .commands_usage import CommandsUsage
+from .commands_usage_detail import CommandsUsageDetail
 from .create_command_request import CreateCommandRequest
 from .create_rate_plan_request import CreateRatePlanRequest
 from .data_limit_strategy import DataLimitStrategy
 from .data_session import DataSession
 from .data_session_page import DataSessionPage
+from .data_usage import DataUsage
+from .data_usage_detail import DataUsageDetail
 from .http_method import HttpMethod
 from .page_meta import PageMeta
 from .rate_plan import RatePlan
 from .rate_plan_page import RatePlanPage
 from .sim import Sim
+from .sim_links import SimLinks
 from .sim_page import SimPage
 from .sim_reset_status import SimResetStatus
 from .sim_status import SimStatus
@@ -30,27 +36,34 @@ from .sim_usage_record_page import SimUsageRecordPage
 from .twilio_error_body import TwilioErrorBody
 from .update_rate_plan_request import UpdateRatePlanRequest
 from .update_sim_request import UpdateSimRequest
+from .usage_period import UsagePeriod
 
 __all__ = (
     "AccountUsageRecord",
     "AccountUsageRecordGranularity",
     "AccountUsageRecordPage",
+    "CellLocationEstimate",
     "Command",
     "CommandDirection",
     "CommandMode",
     "CommandPage",
     "CommandStatus",
     "CommandTransport",
+    "CommandsUsage",
+    "CommandsUsageDetail",
     "CreateCommandRequest",
     "CreateRatePlanRequest",
     "DataLimitStrategy",
     "DataSession",
     "DataSessionPage",
+    "DataUsage",
+    "DataUsageDetail",
     "HttpMethod",
     "PageMeta",
     "RatePlan",
     "RatePlanPage",
     "Sim",
+    "SimLinks",
     "SimPage",
     "SimResetStatus",
     "SimStatus",
@@ -60,4 +73,5 @@ __all__ = (
     "TwilioErrorBody",
     "UpdateRatePlanRequest",
     "UpdateSimRequest",
+    "UsagePeriod",
 )

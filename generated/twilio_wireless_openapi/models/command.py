@@ -13,7 +13,7 @@ from ..models.command_direction import CommandDirection
 from ..models.command_mode import CommandMode
 from ..models.command_status import CommandStatus
 from ..models.command_transport import CommandTransport
-from ..types import UNSET, Unset, format_datetime
+from ..types import format_datetime
 
 T = TypeVar("T", bound="Command")
 
@@ -22,151 +22,104 @@ T = TypeVar("T", bound="Command")
 class Command:
     """
     Attributes:
-        sid (None | str | Unset): The unique string that we created to identify the Command resource.
-        account_sid (None | str | Unset): The SID of the [Account](https://www.twilio.com/docs/iam/api/account) that
-            created the Command resource.
-        sim_sid (None | str | Unset): The SID of the [Sim resource](https://www.twilio.com/docs/iot/wireless/api/sim-
-            resource) that the Command was sent to or from.
-        command (None | str | Unset): The message being sent to or from the SIM. For text mode messages, this can be up
-            to 160 characters. For binary mode messages, this is a series of up to 140 bytes of data encoded using base64.
-        command_mode (CommandMode | None | Unset):
-        transport (CommandTransport | None | Unset):
-        delivery_receipt_requested (bool | None | Unset): Whether to request a delivery receipt.
-        status (CommandStatus | None | Unset):
-        direction (CommandDirection | None | Unset):
-        date_created (datetime.datetime | None | Unset): The date and time in GMT when the resource was created
-            specified in [ISO 8601](https://www.iso.org/iso-8601-date-and-time-format.html) format.
-        date_updated (datetime.datetime | None | Unset): The date and time in GMT when the resource was last updated
-            specified in [ISO 8601](https://www.iso.org/iso-8601-date-and-time-format.html) format.
-        url (None | str | Unset): The absolute URL of the resource.
+        sid (str): The unique string that we created to identify the Command resource.
+        account_sid (str): The SID of the [Account](https://www.twilio.com/docs/iam/api/account) that created the
+            Command resource.
+        sim_sid (str): The SID of the [Sim resource](https://www.twilio.com/docs/iot/wireless/api/sim-resource) that the
+            Command was sent to or from.
+        command (None | str): The message being sent to or from the SIM. For text mode messages, this can be up to 160
+            characters. For binary mode messages, this is a series of up to 140 bytes of data encoded using base64.
+        command_mode (CommandMode | None):
+        transport (CommandTransport | None):
+        delivery_receipt_requested (bool | None): Whether to request a delivery receipt.
+        status (CommandStatus | None):
+        direction (CommandDirection | None):
+        date_created (datetime.datetime): The date and time in GMT when the resource was created specified in [ISO
+            8601](https://www.iso.org/iso-8601-date-and-time-format.html) format.
+        date_updated (datetime.datetime | None): The date and time in GMT when the resource was last updated specified
+            in [ISO 8601](https://www.iso.org/iso-8601-date-and-time-format.html) format.
+        url (str): The absolute URL of the resource.
     """
 
-    sid: None | str | Unset = UNSET
-    account_sid: None | str | Unset = UNSET
-    sim_sid: None | str | Unset = UNSET
-    command: None | str | Unset = UNSET
-    command_mode: CommandMode | None | Unset = UNSET
-    transport: CommandTransport | None | Unset = UNSET
-    delivery_receipt_requested: bool | None | Unset = UNSET
-    status: CommandStatus | None | Unset = UNSET
-    direction: CommandDirection | None | Unset = UNSET
-    date_created: datetime.datetime | None | Unset = UNSET
-    date_updated: datetime.datetime | None | Unset = UNSET
-    url: None | str | Unset = UNSET
+    sid: str
+    account_sid: str
+    sim_sid: str
+    command: None | str
+    command_mode: CommandMode | None
+    transport: CommandTransport | None
+    delivery_receipt_requested: bool | None
+    status: CommandStatus | None
+    direction: CommandDirection | None
+    date_created: datetime.datetime
+    date_updated: datetime.datetime | None
+    url: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        sid: None | str | Unset
-        if isinstance(self.sid, Unset):
-            sid = UNSET
-        else:
-            sid = self.sid
+        sid = self.sid
 
-        account_sid: None | str | Unset
-        if isinstance(self.account_sid, Unset):
-            account_sid = UNSET
-        else:
-            account_sid = self.account_sid
+        account_sid = self.account_sid
 
-        sim_sid: None | str | Unset
-        if isinstance(self.sim_sid, Unset):
-            sim_sid = UNSET
-        else:
-            sim_sid = self.sim_sid
+        sim_sid = self.sim_sid
 
-        command: None | str | Unset
-        if isinstance(self.command, Unset):
-            command = UNSET
-        else:
-            command = self.command
+        command: None | str
+        command = self.command
 
-        command_mode: None | str | Unset
-        if isinstance(self.command_mode, Unset):
-            command_mode = UNSET
-        elif isinstance(self.command_mode, CommandMode):
+        command_mode: None | str
+        if isinstance(self.command_mode, CommandMode):
             command_mode = self.command_mode.value
         else:
             command_mode = self.command_mode
 
-        transport: None | str | Unset
-        if isinstance(self.transport, Unset):
-            transport = UNSET
-        elif isinstance(self.transport, CommandTransport):
+        transport: None | str
+        if isinstance(self.transport, CommandTransport):
             transport = self.transport.value
         else:
             transport = self.transport
 
-        delivery_receipt_requested: bool | None | Unset
-        if isinstance(self.delivery_receipt_requested, Unset):
-            delivery_receipt_requested = UNSET
-        else:
-            delivery_receipt_requested = self.delivery_receipt_requested
+        delivery_receipt_requested: bool | None
+        delivery_receipt_requested = self.delivery_receipt_requested
 
-        status: None | str | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        elif isinstance(self.status, CommandStatus):
+        status: None | str
+        if isinstance(self.status, CommandStatus):
             status = self.status.value
         else:
             status = self.status
 
-        direction: None | str | Unset
-        if isinstance(self.direction, Unset):
-            direction = UNSET
-        elif isinstance(self.direction, CommandDirection):
+        direction: None | str
+        if isinstance(self.direction, CommandDirection):
             direction = self.direction.value
         else:
             direction = self.direction
 
-        date_created: None | str | Unset
-        if isinstance(self.date_created, Unset):
-            date_created = UNSET
-        elif isinstance(self.date_created, datetime.datetime):
-            date_created = format_datetime(self.date_created)
-        else:
-            date_created = self.date_created
+        date_created = format_datetime(self.date_created)
 
-        date_updated: None | str | Unset
-        if isinstance(self.date_updated, Unset):
-            date_updated = UNSET
-        elif isinstance(self.date_updated, datetime.datetime):
+        date_updated: None | str
+        if isinstance(self.date_updated, datetime.datetime):
             date_updated = format_datetime(self.date_updated)
         else:
             date_updated = self.date_updated
 
-        url: None | str | Unset
-        if isinstance(self.url, Unset):
-            url = UNSET
-        else:
-            url = self.url
+        url = self.url
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if sid is not UNSET:
-            field_dict["sid"] = sid
-        if account_sid is not UNSET:
-            field_dict["account_sid"] = account_sid
-        if sim_sid is not UNSET:
-            field_dict["sim_sid"] = sim_sid
-        if command is not UNSET:
-            field_dict["command"] = command
-        if command_mode is not UNSET:
-            field_dict["command_mode"] = command_mode
-        if transport is not UNSET:
-            field_dict["transport"] = transport
-        if delivery_receipt_requested is not UNSET:
-            field_dict["delivery_receipt_requested"] = delivery_receipt_requested
-        if status is not UNSET:
-            field_dict["status"] = status
-        if direction is not UNSET:
-            field_dict["direction"] = direction
-        if date_created is not UNSET:
-            field_dict["date_created"] = date_created
-        if date_updated is not UNSET:
-            field_dict["date_updated"] = date_updated
-        if url is not UNSET:
-            field_dict["url"] = url
+        field_dict.update(
+            {
+                "sid": sid,
+                "account_sid": account_sid,
+                "sim_sid": sim_sid,
+                "command": command,
+                "command_mode": command_mode,
+                "transport": transport,
+                "delivery_receipt_requested": delivery_receipt_requested,
+                "status": status,
+                "direction": direction,
+                "date_created": date_created,
+                "date_updated": date_updated,
+                "url": url,
+            }
+        )
 
         return field_dict
 
@@ -177,17 +130,17 @@ class Command:
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
         d = dict(src_dict)
-        sid: None | str | Unset = d.pop("sid", UNSET)
+        sid = d.pop("sid")
 
-        account_sid: None | str | Unset = d.pop("account_sid", UNSET)
+        account_sid = d.pop("account_sid")
 
-        sim_sid: None | str | Unset = d.pop("sim_sid", UNSET)
+        sim_sid = d.pop("sim_sid")
 
-        command: None | str | Unset = d.pop("command", UNSET)
+        command: None | str = d.pop("command", None)
 
-        _command_mode = d.pop("command_mode", UNSET)
-        command_mode: CommandMode | None | Unset
-        if _command_mode is None or _command_mode is UNSET:
+        _command_mode = d.pop("command_mode", None)
+        command_mode: CommandMode | None
+        if _command_mode is None:
             command_mode = _command_mode
         else:
             command_mode_type_1 = CommandMode._by_value.get(
@@ -196,9 +149,9 @@ class Command:
 
             command_mode = command_mode_type_1
 
-        _transport = d.pop("transport", UNSET)
-        transport: CommandTransport | None | Unset
-        if _transport is None or _transport is UNSET:
+        _transport = d.pop("transport", None)
+        transport: CommandTransport | None
+        if _transport is None:
             transport = _transport
         else:
             transport_type_1 = CommandTransport._by_value.get(
@@ -207,13 +160,13 @@ class Command:
 
             transport = transport_type_1
 
-        delivery_receipt_requested: bool | None | Unset = d.pop(
-            "delivery_receipt_requested", UNSET
+        delivery_receipt_requested: bool | None = d.pop(
+            "delivery_receipt_requested", None
         )
 
-        _status = d.pop("status", UNSET)
-        status: CommandStatus | None | Unset
-        if _status is None or _status is UNSET:
+        _status = d.pop("status", None)
+        status: CommandStatus | None
+        if _status is None:
             status = _status
         else:
             status_type_1 = CommandStatus._by_value.get(_status) or CommandStatus(
@@ -222,9 +175,9 @@ class Command:
 
             status = status_type_1
 
-        _direction = d.pop("direction", UNSET)
-        direction: CommandDirection | None | Unset
-        if _direction is None or _direction is UNSET:
+        _direction = d.pop("direction", None)
+        direction: CommandDirection | None
+        if _direction is None:
             direction = _direction
         else:
             direction_type_1 = CommandDirection._by_value.get(
@@ -233,25 +186,18 @@ class Command:
 
             direction = direction_type_1
 
-        _date_created = d.pop("date_created", UNSET)
-        date_created: datetime.datetime | None | Unset
-        if _date_created is None or _date_created is UNSET:
-            date_created = _date_created
-        else:
-            date_created_type_0 = datetime.datetime.fromisoformat(_date_created)
+        date_created = datetime.datetime.fromisoformat(d.pop("date_created"))
 
-            date_created = date_created_type_0
-
-        _date_updated = d.pop("date_updated", UNSET)
-        date_updated: datetime.datetime | None | Unset
-        if _date_updated is None or _date_updated is UNSET:
+        _date_updated = d.pop("date_updated", None)
+        date_updated: datetime.datetime | None
+        if _date_updated is None:
             date_updated = _date_updated
         else:
             date_updated_type_0 = datetime.datetime.fromisoformat(_date_updated)
 
             date_updated = date_updated_type_0
 
-        url: None | str | Unset = d.pop("url", UNSET)
+        url = d.pop("url")
 
         _instance = cls(
             sid,

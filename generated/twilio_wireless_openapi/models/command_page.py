@@ -8,8 +8,6 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="CommandPage")
 
 
@@ -17,33 +15,30 @@ T = TypeVar("T", bound="CommandPage")
 class CommandPage:
     """
     Attributes:
-        commands (list[Command] | Unset):
-        meta (PageMeta | Unset):
+        commands (list[Command]):
+        meta (PageMeta):
     """
 
-    commands: list[Command] | Unset = UNSET
-    meta: PageMeta | Unset = UNSET
+    commands: list[Command]
+    meta: PageMeta
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        commands: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.commands, Unset):
-            commands = []
-            for commands_item_data in self.commands:
-                commands_item = commands_item_data.to_dict()
-                commands.append(commands_item)
+        commands = []
+        for commands_item_data in self.commands:
+            commands_item = commands_item_data.to_dict()
+            commands.append(commands_item)
 
-        meta: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.meta, Unset):
-            meta = self.meta.to_dict()
+        meta = self.meta.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if commands is not UNSET:
-            field_dict["commands"] = commands
-        if meta is not UNSET:
-            field_dict["meta"] = meta
+        field_dict.update(
+            {
+                "commands": commands,
+                "meta": meta,
+            }
+        )
 
         return field_dict
 
@@ -54,17 +49,9 @@ class CommandPage:
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
         d = dict(src_dict)
-        _commands = d.pop("commands", UNSET)
-        commands: list[Command] | Unset = UNSET
-        if _commands is not UNSET:
-            commands = [Command.from_dict(item) for item in _commands]
+        commands = [Command.from_dict(item) for item in d.pop("commands")]
 
-        _meta = d.pop("meta", UNSET)
-        meta: PageMeta | Unset
-        if isinstance(_meta, Unset):
-            meta = UNSET
-        else:
-            meta = PageMeta.from_dict(_meta)
+        meta = PageMeta.from_dict(d.pop("meta"))
 
         _instance = cls(
             commands,

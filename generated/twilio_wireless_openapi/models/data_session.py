@@ -9,7 +9,7 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, format_datetime
+from ..types import format_datetime
 
 T = TypeVar("T", bound="DataSession")
 
@@ -18,186 +18,138 @@ T = TypeVar("T", bound="DataSession")
 class DataSession:
     """
     Attributes:
-        sid (None | str | Unset): The unique string that we created to identify the DataSession resource.
-        sim_sid (None | str | Unset): The SID of the [Sim resource](https://www.twilio.com/docs/iot/wireless/api/sim-
-            resource) that the Data Session is for.
-        account_sid (None | str | Unset): The SID of the [Account](https://www.twilio.com/docs/iam/api/account) that
-            created the DataSession resource.
-        radio_link (None | str | Unset): The generation of wireless technology that the device was using.
-        operator_mcc (None | str | Unset): The 'mobile country code' is the unique ID of the home country where the Data
-            Session took place. See: [MCC/MNC lookup](http://mcc-mnc.com/).
-        operator_mnc (None | str | Unset): The 'mobile network code' is the unique ID specific to the mobile operator
-            network where the Data Session took place.
-        operator_country (None | str | Unset): The three letter country code representing where the device's Data
-            Session took place. This is determined by looking up the `operator_mcc`.
-        operator_name (None | str | Unset): The friendly name of the mobile operator network that the
+        sid (str): The unique string that we created to identify the DataSession resource.
+        sim_sid (str): The SID of the [Sim resource](https://www.twilio.com/docs/iot/wireless/api/sim-resource) that the
+            Data Session is for.
+        account_sid (str): The SID of the [Account](https://www.twilio.com/docs/iam/api/account) that created the
+            DataSession resource.
+        radio_link (None | str): The generation of wireless technology that the device was using.
+        operator_mcc (None | str): The 'mobile country code' is the unique ID of the home country where the Data Session
+            took place. See: [MCC/MNC lookup](http://mcc-mnc.com/).
+        operator_mnc (None | str): The 'mobile network code' is the unique ID specific to the mobile operator network
+            where the Data Session took place.
+        operator_country (None | str): The three letter country code representing where the device's Data Session took
+            place. This is determined by looking up the `operator_mcc`.
+        operator_name (None | str): The friendly name of the mobile operator network that the
             [SIM](https://www.twilio.com/docs/iot/wireless/api/sim-resource)-connected device is attached to. This is
             determined by looking up the `operator_mnc`.
-        cell_id (None | str | Unset): The unique ID of the cellular tower that the device was attached to at the moment
-            when the Data Session was last updated.
-        cell_location_estimate (Any | Unset): An object that describes the estimated location in latitude and longitude
-            where the device's Data Session took place. The location is derived from the `cell_id` when the Data Session was
-            last updated. See [Cell Location Estimate Object](https://www.twilio.com/docs/iot/wireless/api/datasession-
-            resource#cell-location-estimate-object).
-        packets_uploaded (int | Unset): The number of packets uploaded by the device between the `start` time and when
-            the Data Session was last updated. Default: 0.
-        packets_downloaded (int | Unset): The number of packets downloaded by the device between the `start` time and
-            when the Data Session was last updated. Default: 0.
-        last_updated (datetime.datetime | None | Unset): The date that the resource was last updated, given as GMT in
-            [ISO 8601](https://www.iso.org/iso-8601-date-and-time-format.html) format.
-        start (datetime.datetime | None | Unset): The date that the Data Session started, given as GMT in [ISO
+        cell_id (None | str): The unique ID of the cellular tower that the device was attached to at the moment when the
+            Data Session was last updated.
+        cell_location_estimate (CellLocationEstimate | None): An object that describes the estimated location in
+            latitude and longitude where the device's Data Session took place. The location is derived from the `cell_id`
+            when the Data Session was last updated. See [Cell Location Estimate
+            Object](https://www.twilio.com/docs/iot/wireless/api/datasession-resource#cell-location-estimate-object).
+        packets_uploaded (int): The number of packets uploaded by the device between the `start` time and when the Data
+            Session was last updated. Default: 0.
+        packets_downloaded (int): The number of packets downloaded by the device between the `start` time and when the
+            Data Session was last updated. Default: 0.
+        last_updated (datetime.datetime | None): The date that the resource was last updated, given as GMT in [ISO
             8601](https://www.iso.org/iso-8601-date-and-time-format.html) format.
-        end (datetime.datetime | None | Unset): The date that the record ended, given as GMT in [ISO
+        start (datetime.datetime | None): The date that the Data Session started, given as GMT in [ISO
             8601](https://www.iso.org/iso-8601-date-and-time-format.html) format.
-        imei (None | str | Unset): The 'international mobile equipment identity' is the unique ID of the device using
-            the SIM to connect. An IMEI is a 15-digit string: 14 digits for the device identifier plus a check digit
-            calculated using the Luhn formula.
+        end (datetime.datetime | None): The date that the record ended, given as GMT in [ISO
+            8601](https://www.iso.org/iso-8601-date-and-time-format.html) format.
+        imei (None | str): The 'international mobile equipment identity' is the unique ID of the device using the SIM to
+            connect. An IMEI is a 15-digit string: 14 digits for the device identifier plus a check digit calculated using
+            the Luhn formula.
     """
 
-    sid: None | str | Unset = UNSET
-    sim_sid: None | str | Unset = UNSET
-    account_sid: None | str | Unset = UNSET
-    radio_link: None | str | Unset = UNSET
-    operator_mcc: None | str | Unset = UNSET
-    operator_mnc: None | str | Unset = UNSET
-    operator_country: None | str | Unset = UNSET
-    operator_name: None | str | Unset = UNSET
-    cell_id: None | str | Unset = UNSET
-    cell_location_estimate: Any | Unset = UNSET
-    packets_uploaded: int | Unset = 0
-    packets_downloaded: int | Unset = 0
-    last_updated: datetime.datetime | None | Unset = UNSET
-    start: datetime.datetime | None | Unset = UNSET
-    end: datetime.datetime | None | Unset = UNSET
-    imei: None | str | Unset = UNSET
+    sid: str
+    sim_sid: str
+    account_sid: str
+    radio_link: None | str
+    operator_mcc: None | str
+    operator_mnc: None | str
+    operator_country: None | str
+    operator_name: None | str
+    cell_id: None | str
+    cell_location_estimate: CellLocationEstimate | None
+    last_updated: datetime.datetime | None
+    start: datetime.datetime | None
+    end: datetime.datetime | None
+    imei: None | str
+    packets_uploaded: int = 0
+    packets_downloaded: int = 0
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        sid: None | str | Unset
-        if isinstance(self.sid, Unset):
-            sid = UNSET
-        else:
-            sid = self.sid
+        sid = self.sid
 
-        sim_sid: None | str | Unset
-        if isinstance(self.sim_sid, Unset):
-            sim_sid = UNSET
-        else:
-            sim_sid = self.sim_sid
+        sim_sid = self.sim_sid
 
-        account_sid: None | str | Unset
-        if isinstance(self.account_sid, Unset):
-            account_sid = UNSET
-        else:
-            account_sid = self.account_sid
+        account_sid = self.account_sid
 
-        radio_link: None | str | Unset
-        if isinstance(self.radio_link, Unset):
-            radio_link = UNSET
-        else:
-            radio_link = self.radio_link
+        radio_link: None | str
+        radio_link = self.radio_link
 
-        operator_mcc: None | str | Unset
-        if isinstance(self.operator_mcc, Unset):
-            operator_mcc = UNSET
-        else:
-            operator_mcc = self.operator_mcc
+        operator_mcc: None | str
+        operator_mcc = self.operator_mcc
 
-        operator_mnc: None | str | Unset
-        if isinstance(self.operator_mnc, Unset):
-            operator_mnc = UNSET
-        else:
-            operator_mnc = self.operator_mnc
+        operator_mnc: None | str
+        operator_mnc = self.operator_mnc
 
-        operator_country: None | str | Unset
-        if isinstance(self.operator_country, Unset):
-            operator_country = UNSET
-        else:
-            operator_country = self.operator_country
+        operator_country: None | str
+        operator_country = self.operator_country
 
-        operator_name: None | str | Unset
-        if isinstance(self.operator_name, Unset):
-            operator_name = UNSET
-        else:
-            operator_name = self.operator_name
+        operator_name: None | str
+        operator_name = self.operator_name
 
-        cell_id: None | str | Unset
-        if isinstance(self.cell_id, Unset):
-            cell_id = UNSET
-        else:
-            cell_id = self.cell_id
+        cell_id: None | str
+        cell_id = self.cell_id
 
-        cell_location_estimate = self.cell_location_estimate
+        cell_location_estimate: dict[str, Any] | None
+        if isinstance(self.cell_location_estimate, CellLocationEstimate):
+            cell_location_estimate = self.cell_location_estimate.to_dict()
+        else:
+            cell_location_estimate = self.cell_location_estimate
 
         packets_uploaded = self.packets_uploaded
 
         packets_downloaded = self.packets_downloaded
 
-        last_updated: None | str | Unset
-        if isinstance(self.last_updated, Unset):
-            last_updated = UNSET
-        elif isinstance(self.last_updated, datetime.datetime):
+        last_updated: None | str
+        if isinstance(self.last_updated, datetime.datetime):
             last_updated = format_datetime(self.last_updated)
         else:
             last_updated = self.last_updated
 
-        start: None | str | Unset
-        if isinstance(self.start, Unset):
-            start = UNSET
-        elif isinstance(self.start, datetime.datetime):
+        start: None | str
+        if isinstance(self.start, datetime.datetime):
             start = format_datetime(self.start)
         else:
             start = self.start
 
-        end: None | str | Unset
-        if isinstance(self.end, Unset):
-            end = UNSET
-        elif isinstance(self.end, datetime.datetime):
+        end: None | str
+        if isinstance(self.end, datetime.datetime):
             end = format_datetime(self.end)
         else:
             end = self.end
 
-        imei: None | str | Unset
-        if isinstance(self.imei, Unset):
-            imei = UNSET
-        else:
-            imei = self.imei
+        imei: None | str
+        imei = self.imei
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if sid is not UNSET:
-            field_dict["sid"] = sid
-        if sim_sid is not UNSET:
-            field_dict["sim_sid"] = sim_sid
-        if account_sid is not UNSET:
-            field_dict["account_sid"] = account_sid
-        if radio_link is not UNSET:
-            field_dict["radio_link"] = radio_link
-        if operator_mcc is not UNSET:
-            field_dict["operator_mcc"] = operator_mcc
-        if operator_mnc is not UNSET:
-            field_dict["operator_mnc"] = operator_mnc
-        if operator_country is not UNSET:
-            field_dict["operator_country"] = operator_country
-        if operator_name is not UNSET:
-            field_dict["operator_name"] = operator_name
-        if cell_id is not UNSET:
-            field_dict["cell_id"] = cell_id
-        if cell_location_estimate is not UNSET:
-            field_dict["cell_location_estimate"] = cell_location_estimate
-        if packets_uploaded is not UNSET:
-            field_dict["packets_uploaded"] = packets_uploaded
-        if packets_downloaded is not UNSET:
-            field_dict["packets_downloaded"] = packets_downloaded
-        if last_updated is not UNSET:
-            field_dict["last_updated"] = last_updated
-        if start is not UNSET:
-            field_dict["start"] = start
-        if end is not UNSET:
-            field_dict["end"] = end
-        if imei is not UNSET:
-            field_dict["imei"] = imei
+        field_dict.update(
+            {
+                "sid": sid,
+                "sim_sid": sim_sid,
+                "account_sid": account_sid,
+                "radio_link": radio_link,
+                "operator_mcc": operator_mcc,
+                "operator_mnc": operator_mnc,
+                "operator_country": operator_country,
+                "operator_name": operator_name,
+                "cell_id": cell_id,
+                "cell_location_estimate": cell_location_estimate,
+                "packets_uploaded": packets_uploaded,
+                "packets_downloaded": packets_downloaded,
+                "last_updated": last_updated,
+                "start": start,
+                "end": end,
+                "imei": imei,
+            }
+        )
 
         return field_dict
 
@@ -208,58 +160,67 @@ class DataSession:
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
         d = dict(src_dict)
-        sid: None | str | Unset = d.pop("sid", UNSET)
+        sid = d.pop("sid")
 
-        sim_sid: None | str | Unset = d.pop("sim_sid", UNSET)
+        sim_sid = d.pop("sim_sid")
 
-        account_sid: None | str | Unset = d.pop("account_sid", UNSET)
+        account_sid = d.pop("account_sid")
 
-        radio_link: None | str | Unset = d.pop("radio_link", UNSET)
+        radio_link: None | str = d.pop("radio_link", None)
 
-        operator_mcc: None | str | Unset = d.pop("operator_mcc", UNSET)
+        operator_mcc: None | str = d.pop("operator_mcc", None)
 
-        operator_mnc: None | str | Unset = d.pop("operator_mnc", UNSET)
+        operator_mnc: None | str = d.pop("operator_mnc", None)
 
-        operator_country: None | str | Unset = d.pop("operator_country", UNSET)
+        operator_country: None | str = d.pop("operator_country", None)
 
-        operator_name: None | str | Unset = d.pop("operator_name", UNSET)
+        operator_name: None | str = d.pop("operator_name", None)
 
-        cell_id: None | str | Unset = d.pop("cell_id", UNSET)
+        cell_id: None | str = d.pop("cell_id", None)
 
-        cell_location_estimate = d.pop("cell_location_estimate", UNSET)
+        _cell_location_estimate = d.pop("cell_location_estimate", None)
+        cell_location_estimate: CellLocationEstimate | None
+        if _cell_location_estimate is None:
+            cell_location_estimate = _cell_location_estimate
+        else:
+            cell_location_estimate_type_1 = CellLocationEstimate.from_dict(
+                _cell_location_estimate
+            )
 
-        packets_uploaded = d.pop("packets_uploaded", UNSET)
+            cell_location_estimate = cell_location_estimate_type_1
 
-        packets_downloaded = d.pop("packets_downloaded", UNSET)
+        packets_uploaded = d.pop("packets_uploaded", 0)
 
-        _last_updated = d.pop("last_updated", UNSET)
-        last_updated: datetime.datetime | None | Unset
-        if _last_updated is None or _last_updated is UNSET:
+        packets_downloaded = d.pop("packets_downloaded", 0)
+
+        _last_updated = d.pop("last_updated", None)
+        last_updated: datetime.datetime | None
+        if _last_updated is None:
             last_updated = _last_updated
         else:
             last_updated_type_0 = datetime.datetime.fromisoformat(_last_updated)
 
             last_updated = last_updated_type_0
 
-        _start = d.pop("start", UNSET)
-        start: datetime.datetime | None | Unset
-        if _start is None or _start is UNSET:
+        _start = d.pop("start", None)
+        start: datetime.datetime | None
+        if _start is None:
             start = _start
         else:
             start_type_0 = datetime.datetime.fromisoformat(_start)
 
             start = start_type_0
 
-        _end = d.pop("end", UNSET)
-        end: datetime.datetime | None | Unset
-        if _end is None or _end is UNSET:
+        _end = d.pop("end", None)
+        end: datetime.datetime | None
+        if _end is None:
             end = _end
         else:
             end_type_0 = datetime.datetime.fromisoformat(_end)
 
             end = end_type_0
 
-        imei: None | str | Unset = d.pop("imei", UNSET)
+        imei: None | str = d.pop("imei", None)
 
         _instance = cls(
             sid,
@@ -272,12 +233,12 @@ class DataSession:
             operator_name,
             cell_id,
             cell_location_estimate,
-            packets_uploaded,
-            packets_downloaded,
             last_updated,
             start,
             end,
             imei,
+            packets_uploaded,
+            packets_downloaded,
         )
 
         _instance.additional_properties = d
@@ -298,3 +259,6 @@ class DataSession:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.cell_location_estimate import CellLocationEstimate

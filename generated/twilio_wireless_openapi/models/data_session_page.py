@@ -8,8 +8,6 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="DataSessionPage")
 
 
@@ -17,33 +15,30 @@ T = TypeVar("T", bound="DataSessionPage")
 class DataSessionPage:
     """
     Attributes:
-        data_sessions (list[DataSession] | Unset):
-        meta (PageMeta | Unset):
+        data_sessions (list[DataSession]):
+        meta (PageMeta):
     """
 
-    data_sessions: list[DataSession] | Unset = UNSET
-    meta: PageMeta | Unset = UNSET
+    data_sessions: list[DataSession]
+    meta: PageMeta
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        data_sessions: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.data_sessions, Unset):
-            data_sessions = []
-            for data_sessions_item_data in self.data_sessions:
-                data_sessions_item = data_sessions_item_data.to_dict()
-                data_sessions.append(data_sessions_item)
+        data_sessions = []
+        for data_sessions_item_data in self.data_sessions:
+            data_sessions_item = data_sessions_item_data.to_dict()
+            data_sessions.append(data_sessions_item)
 
-        meta: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.meta, Unset):
-            meta = self.meta.to_dict()
+        meta = self.meta.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if data_sessions is not UNSET:
-            field_dict["data_sessions"] = data_sessions
-        if meta is not UNSET:
-            field_dict["meta"] = meta
+        field_dict.update(
+            {
+                "data_sessions": data_sessions,
+                "meta": meta,
+            }
+        )
 
         return field_dict
 
@@ -54,17 +49,9 @@ class DataSessionPage:
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
         d = dict(src_dict)
-        _data_sessions = d.pop("data_sessions", UNSET)
-        data_sessions: list[DataSession] | Unset = UNSET
-        if _data_sessions is not UNSET:
-            data_sessions = [DataSession.from_dict(item) for item in _data_sessions]
+        data_sessions = [DataSession.from_dict(item) for item in d.pop("data_sessions")]
 
-        _meta = d.pop("meta", UNSET)
-        meta: PageMeta | Unset
-        if isinstance(_meta, Unset):
-            meta = UNSET
-        else:
-            meta = PageMeta.from_dict(_meta)
+        meta = PageMeta.from_dict(d.pop("meta"))
 
         _instance = cls(
             data_sessions,

@@ -8,8 +8,6 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="PageMeta")
 
 
@@ -17,22 +15,22 @@ T = TypeVar("T", bound="PageMeta")
 class PageMeta:
     """
     Attributes:
-        first_page_url (str | Unset):
-        key (str | Unset):
-        next_page_url (None | str | Unset):
-        page (int | Unset):
-        page_size (int | Unset):
-        previous_page_url (None | str | Unset):
-        url (str | Unset):
+        first_page_url (str):
+        key (str):
+        next_page_url (None | str):
+        page (int):
+        page_size (int):
+        previous_page_url (None | str):
+        url (str):
     """
 
-    first_page_url: str | Unset = UNSET
-    key: str | Unset = UNSET
-    next_page_url: None | str | Unset = UNSET
-    page: int | Unset = UNSET
-    page_size: int | Unset = UNSET
-    previous_page_url: None | str | Unset = UNSET
-    url: str | Unset = UNSET
+    first_page_url: str
+    key: str
+    next_page_url: None | str
+    page: int
+    page_size: int
+    previous_page_url: None | str
+    url: str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -40,41 +38,31 @@ class PageMeta:
 
         key = self.key
 
-        next_page_url: None | str | Unset
-        if isinstance(self.next_page_url, Unset):
-            next_page_url = UNSET
-        else:
-            next_page_url = self.next_page_url
+        next_page_url: None | str
+        next_page_url = self.next_page_url
 
         page = self.page
 
         page_size = self.page_size
 
-        previous_page_url: None | str | Unset
-        if isinstance(self.previous_page_url, Unset):
-            previous_page_url = UNSET
-        else:
-            previous_page_url = self.previous_page_url
+        previous_page_url: None | str
+        previous_page_url = self.previous_page_url
 
         url = self.url
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if first_page_url is not UNSET:
-            field_dict["first_page_url"] = first_page_url
-        if key is not UNSET:
-            field_dict["key"] = key
-        if next_page_url is not UNSET:
-            field_dict["next_page_url"] = next_page_url
-        if page is not UNSET:
-            field_dict["page"] = page
-        if page_size is not UNSET:
-            field_dict["page_size"] = page_size
-        if previous_page_url is not UNSET:
-            field_dict["previous_page_url"] = previous_page_url
-        if url is not UNSET:
-            field_dict["url"] = url
+        field_dict.update(
+            {
+                "first_page_url": first_page_url,
+                "key": key,
+                "next_page_url": next_page_url,
+                "page": page,
+                "page_size": page_size,
+                "previous_page_url": previous_page_url,
+                "url": url,
+            }
+        )
 
         return field_dict
 
@@ -85,19 +73,19 @@ class PageMeta:
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
         d = dict(src_dict)
-        first_page_url = d.pop("first_page_url", UNSET)
+        first_page_url = d.pop("first_page_url")
 
-        key = d.pop("key", UNSET)
+        key = d.pop("key")
 
-        next_page_url: None | str | Unset = d.pop("next_page_url", UNSET)
+        next_page_url: None | str = d.pop("next_page_url", None)
 
-        page = d.pop("page", UNSET)
+        page = d.pop("page")
 
-        page_size = d.pop("page_size", UNSET)
+        page_size = d.pop("page_size")
 
-        previous_page_url: None | str | Unset = d.pop("previous_page_url", UNSET)
+        previous_page_url: None | str = d.pop("previous_page_url", None)
 
-        url = d.pop("url", UNSET)
+        url = d.pop("url")
 
         _instance = cls(
             first_page_url,

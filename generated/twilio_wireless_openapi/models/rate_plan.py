@@ -9,7 +9,7 @@ from typing import Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset, format_datetime
+from ..types import format_datetime
 
 T = TypeVar("T", bound="RatePlan")
 
@@ -18,120 +18,89 @@ T = TypeVar("T", bound="RatePlan")
 class RatePlan:
     """
     Attributes:
-        sid (None | str | Unset): The unique string that we created to identify the RatePlan resource.
-        unique_name (None | str | Unset): An application-defined string that uniquely identifies the resource. It can be
-            used in place of the resource's `sid` in the URL to address the resource.
-        account_sid (None | str | Unset): The SID of the [Account](https://www.twilio.com/docs/iam/api/account) that
-            created the RatePlan resource.
-        friendly_name (None | str | Unset): The string that you assigned to describe the resource.
-        data_enabled (bool | None | Unset): Whether SIMs can use GPRS/3G/4G/LTE data connectivity.
-        data_metering (None | str | Unset): The model used to meter data usage. Can be: `payg` and `quota-1`,
-            `quota-10`, and `quota-50`. Learn more about the available [data metering
+        sid (str): The unique string that we created to identify the RatePlan resource.
+        unique_name (None | str): An application-defined string that uniquely identifies the resource. It can be used in
+            place of the resource's `sid` in the URL to address the resource.
+        account_sid (str): The SID of the [Account](https://www.twilio.com/docs/iam/api/account) that created the
+            RatePlan resource.
+        friendly_name (None | str): The string that you assigned to describe the resource.
+        data_enabled (bool | None): Whether SIMs can use GPRS/3G/4G/LTE data connectivity.
+        data_metering (None | str): The model used to meter data usage. Can be: `payg` and `quota-1`, `quota-10`, and
+            `quota-50`. Learn more about the available [data metering
             models](https://www.twilio.com/docs/iot/wireless/api/rateplan-resource#payg-vs-quota-data-plans).
-        data_limit (int | Unset): The total data usage (download and upload combined) in Megabytes that the Network
-            allows during one month on the home network (T-Mobile USA). The metering period begins the day of activation and
-            ends on the same day in the following month. Can be up to 2TB. Default: 0.
-        messaging_enabled (bool | None | Unset): Whether SIMs can make, send, and receive SMS using
+        data_limit (int): The total data usage (download and upload combined) in Megabytes that the Network allows
+            during one month on the home network (T-Mobile USA). The metering period begins the day of activation and ends
+            on the same day in the following month. Can be up to 2TB. Default: 0.
+        messaging_enabled (bool | None): Whether SIMs can make, send, and receive SMS using
             [Commands](https://www.twilio.com/docs/iot/wireless/api/command-resource).
-        voice_enabled (bool | None | Unset): Deprecated. Whether SIMs can make and receive voice calls.
-        national_roaming_enabled (bool | None | Unset): Whether SIMs can roam on networks other than the home network
-            (T-Mobile USA) in the United States. See [national
-            roaming](https://www.twilio.com/docs/iot/wireless/api/rateplan-resource#national-roaming).
-        national_roaming_data_limit (int | Unset): The total data usage (download and upload combined) in Megabytes that
-            the Network allows during one month on non-home networks in the United States. The metering period begins the
-            day of activation and ends on the same day in the following month. Can be up to 2TB. Default: 0.
-        international_roaming (list[str] | None | Unset): The list of services that SIMs capable of using GPRS/3G/4G/LTE
-            data connectivity can use outside of the United States. Can contain: `data` and `messaging`.
-        international_roaming_data_limit (int | Unset): The total data usage (download and upload combined) in Megabytes
-            that the Network allows during one month when roaming outside the United States. Can be up to 2TB. Default: 0.
-        date_created (datetime.datetime | None | Unset): The date and time in GMT when the resource was created
-            specified in [ISO 8601](https://www.iso.org/iso-8601-date-and-time-format.html) format.
-        date_updated (datetime.datetime | None | Unset): The date and time in GMT when the resource was last updated
-            specified in [ISO 8601](https://www.iso.org/iso-8601-date-and-time-format.html) format.
-        url (None | str | Unset): The absolute URL of the resource.
+        voice_enabled (bool | None): Deprecated. Whether SIMs can make and receive voice calls.
+        national_roaming_enabled (bool | None): Whether SIMs can roam on networks other than the home network (T-Mobile
+            USA) in the United States. See [national roaming](https://www.twilio.com/docs/iot/wireless/api/rateplan-
+            resource#national-roaming).
+        national_roaming_data_limit (int): The total data usage (download and upload combined) in Megabytes that the
+            Network allows during one month on non-home networks in the United States. The metering period begins the day of
+            activation and ends on the same day in the following month. Can be up to 2TB. Default: 0.
+        international_roaming (list[str] | None): The list of services that SIMs capable of using GPRS/3G/4G/LTE data
+            connectivity can use outside of the United States. Can contain: `data` and `messaging`.
+        international_roaming_data_limit (int): The total data usage (download and upload combined) in Megabytes that
+            the Network allows during one month when roaming outside the United States. Can be up to 2TB. Default: 0.
+        date_created (datetime.datetime): The date and time in GMT when the resource was created specified in [ISO
+            8601](https://www.iso.org/iso-8601-date-and-time-format.html) format.
+        date_updated (datetime.datetime | None): The date and time in GMT when the resource was last updated specified
+            in [ISO 8601](https://www.iso.org/iso-8601-date-and-time-format.html) format.
+        url (str): The absolute URL of the resource.
     """
 
-    sid: None | str | Unset = UNSET
-    unique_name: None | str | Unset = UNSET
-    account_sid: None | str | Unset = UNSET
-    friendly_name: None | str | Unset = UNSET
-    data_enabled: bool | None | Unset = UNSET
-    data_metering: None | str | Unset = UNSET
-    data_limit: int | Unset = 0
-    messaging_enabled: bool | None | Unset = UNSET
-    voice_enabled: bool | None | Unset = UNSET
-    national_roaming_enabled: bool | None | Unset = UNSET
-    national_roaming_data_limit: int | Unset = 0
-    international_roaming: list[str] | None | Unset = UNSET
-    international_roaming_data_limit: int | Unset = 0
-    date_created: datetime.datetime | None | Unset = UNSET
-    date_updated: datetime.datetime | None | Unset = UNSET
-    url: None | str | Unset = UNSET
+    sid: str
+    unique_name: None | str
+    account_sid: str
+    friendly_name: None | str
+    data_enabled: bool | None
+    data_metering: None | str
+    messaging_enabled: bool | None
+    voice_enabled: bool | None
+    national_roaming_enabled: bool | None
+    international_roaming: list[str] | None
+    date_created: datetime.datetime
+    date_updated: datetime.datetime | None
+    url: str
+    data_limit: int = 0
+    national_roaming_data_limit: int = 0
+    international_roaming_data_limit: int = 0
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        sid: None | str | Unset
-        if isinstance(self.sid, Unset):
-            sid = UNSET
-        else:
-            sid = self.sid
+        sid = self.sid
 
-        unique_name: None | str | Unset
-        if isinstance(self.unique_name, Unset):
-            unique_name = UNSET
-        else:
-            unique_name = self.unique_name
+        unique_name: None | str
+        unique_name = self.unique_name
 
-        account_sid: None | str | Unset
-        if isinstance(self.account_sid, Unset):
-            account_sid = UNSET
-        else:
-            account_sid = self.account_sid
+        account_sid = self.account_sid
 
-        friendly_name: None | str | Unset
-        if isinstance(self.friendly_name, Unset):
-            friendly_name = UNSET
-        else:
-            friendly_name = self.friendly_name
+        friendly_name: None | str
+        friendly_name = self.friendly_name
 
-        data_enabled: bool | None | Unset
-        if isinstance(self.data_enabled, Unset):
-            data_enabled = UNSET
-        else:
-            data_enabled = self.data_enabled
+        data_enabled: bool | None
+        data_enabled = self.data_enabled
 
-        data_metering: None | str | Unset
-        if isinstance(self.data_metering, Unset):
-            data_metering = UNSET
-        else:
-            data_metering = self.data_metering
+        data_metering: None | str
+        data_metering = self.data_metering
 
         data_limit = self.data_limit
 
-        messaging_enabled: bool | None | Unset
-        if isinstance(self.messaging_enabled, Unset):
-            messaging_enabled = UNSET
-        else:
-            messaging_enabled = self.messaging_enabled
+        messaging_enabled: bool | None
+        messaging_enabled = self.messaging_enabled
 
-        voice_enabled: bool | None | Unset
-        if isinstance(self.voice_enabled, Unset):
-            voice_enabled = UNSET
-        else:
-            voice_enabled = self.voice_enabled
+        voice_enabled: bool | None
+        voice_enabled = self.voice_enabled
 
-        national_roaming_enabled: bool | None | Unset
-        if isinstance(self.national_roaming_enabled, Unset):
-            national_roaming_enabled = UNSET
-        else:
-            national_roaming_enabled = self.national_roaming_enabled
+        national_roaming_enabled: bool | None
+        national_roaming_enabled = self.national_roaming_enabled
 
         national_roaming_data_limit = self.national_roaming_data_limit
 
-        international_roaming: list[str] | None | Unset
-        if isinstance(self.international_roaming, Unset):
-            international_roaming = UNSET
-        elif isinstance(self.international_roaming, list):
+        international_roaming: list[str] | None
+        if isinstance(self.international_roaming, list):
             international_roaming = self.international_roaming
 
         else:
@@ -139,65 +108,38 @@ class RatePlan:
 
         international_roaming_data_limit = self.international_roaming_data_limit
 
-        date_created: None | str | Unset
-        if isinstance(self.date_created, Unset):
-            date_created = UNSET
-        elif isinstance(self.date_created, datetime.datetime):
-            date_created = format_datetime(self.date_created)
-        else:
-            date_created = self.date_created
+        date_created = format_datetime(self.date_created)
 
-        date_updated: None | str | Unset
-        if isinstance(self.date_updated, Unset):
-            date_updated = UNSET
-        elif isinstance(self.date_updated, datetime.datetime):
+        date_updated: None | str
+        if isinstance(self.date_updated, datetime.datetime):
             date_updated = format_datetime(self.date_updated)
         else:
             date_updated = self.date_updated
 
-        url: None | str | Unset
-        if isinstance(self.url, Unset):
-            url = UNSET
-        else:
-            url = self.url
+        url = self.url
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if sid is not UNSET:
-            field_dict["sid"] = sid
-        if unique_name is not UNSET:
-            field_dict["unique_name"] = unique_name
-        if account_sid is not UNSET:
-            field_dict["account_sid"] = account_sid
-        if friendly_name is not UNSET:
-            field_dict["friendly_name"] = friendly_name
-        if data_enabled is not UNSET:
-            field_dict["data_enabled"] = data_enabled
-        if data_metering is not UNSET:
-            field_dict["data_metering"] = data_metering
-        if data_limit is not UNSET:
-            field_dict["data_limit"] = data_limit
-        if messaging_enabled is not UNSET:
-            field_dict["messaging_enabled"] = messaging_enabled
-        if voice_enabled is not UNSET:
-            field_dict["voice_enabled"] = voice_enabled
-        if national_roaming_enabled is not UNSET:
-            field_dict["national_roaming_enabled"] = national_roaming_enabled
-        if national_roaming_data_limit is not UNSET:
-            field_dict["national_roaming_data_limit"] = national_roaming_data_limit
-        if international_roaming is not UNSET:
-            field_dict["international_roaming"] = international_roaming
-        if international_roaming_data_limit is not UNSET:
-            field_dict["international_roaming_data_limit"] = (
-                international_roaming_data_limit
-            )
-        if date_created is not UNSET:
-            field_dict["date_created"] = date_created
-        if date_updated is not UNSET:
-            field_dict["date_updated"] = date_updated
-        if url is not UNSET:
-            field_dict["url"] = url
+        field_dict.update(
+            {
+                "sid": sid,
+                "unique_name": unique_name,
+                "account_sid": account_sid,
+                "friendly_name": friendly_name,
+                "data_enabled": data_enabled,
+                "data_metering": data_metering,
+                "data_limit": data_limit,
+                "messaging_enabled": messaging_enabled,
+                "voice_enabled": voice_enabled,
+                "national_roaming_enabled": national_roaming_enabled,
+                "national_roaming_data_limit": national_roaming_data_limit,
+                "international_roaming": international_roaming,
+                "international_roaming_data_limit": international_roaming_data_limit,
+                "date_created": date_created,
+                "date_updated": date_updated,
+                "url": url,
+            }
+        )
 
         return field_dict
 
@@ -208,62 +150,51 @@ class RatePlan:
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
         d = dict(src_dict)
-        sid: None | str | Unset = d.pop("sid", UNSET)
+        sid = d.pop("sid")
 
-        unique_name: None | str | Unset = d.pop("unique_name", UNSET)
+        unique_name: None | str = d.pop("unique_name", None)
 
-        account_sid: None | str | Unset = d.pop("account_sid", UNSET)
+        account_sid = d.pop("account_sid")
 
-        friendly_name: None | str | Unset = d.pop("friendly_name", UNSET)
+        friendly_name: None | str = d.pop("friendly_name", None)
 
-        data_enabled: bool | None | Unset = d.pop("data_enabled", UNSET)
+        data_enabled: bool | None = d.pop("data_enabled", None)
 
-        data_metering: None | str | Unset = d.pop("data_metering", UNSET)
+        data_metering: None | str = d.pop("data_metering", None)
 
-        data_limit = d.pop("data_limit", UNSET)
+        data_limit = d.pop("data_limit", 0)
 
-        messaging_enabled: bool | None | Unset = d.pop("messaging_enabled", UNSET)
+        messaging_enabled: bool | None = d.pop("messaging_enabled", None)
 
-        voice_enabled: bool | None | Unset = d.pop("voice_enabled", UNSET)
+        voice_enabled: bool | None = d.pop("voice_enabled", None)
 
-        national_roaming_enabled: bool | None | Unset = d.pop(
-            "national_roaming_enabled", UNSET
-        )
+        national_roaming_enabled: bool | None = d.pop("national_roaming_enabled", None)
 
-        national_roaming_data_limit = d.pop("national_roaming_data_limit", UNSET)
+        national_roaming_data_limit = d.pop("national_roaming_data_limit", 0)
 
-        _international_roaming = d.pop("international_roaming", UNSET)
-        international_roaming: list[str] | None | Unset
-        if _international_roaming is None or _international_roaming is UNSET:
+        _international_roaming = d.pop("international_roaming", None)
+        international_roaming: list[str] | None
+        if _international_roaming is None:
             international_roaming = _international_roaming
         else:
             international_roaming_type_0 = cast(list[str], _international_roaming)
 
             international_roaming = international_roaming_type_0
 
-        international_roaming_data_limit = d.pop(
-            "international_roaming_data_limit", UNSET
-        )
+        international_roaming_data_limit = d.pop("international_roaming_data_limit", 0)
 
-        _date_created = d.pop("date_created", UNSET)
-        date_created: datetime.datetime | None | Unset
-        if _date_created is None or _date_created is UNSET:
-            date_created = _date_created
-        else:
-            date_created_type_0 = datetime.datetime.fromisoformat(_date_created)
+        date_created = datetime.datetime.fromisoformat(d.pop("date_created"))
 
-            date_created = date_created_type_0
-
-        _date_updated = d.pop("date_updated", UNSET)
-        date_updated: datetime.datetime | None | Unset
-        if _date_updated is None or _date_updated is UNSET:
+        _date_updated = d.pop("date_updated", None)
+        date_updated: datetime.datetime | None
+        if _date_updated is None:
             date_updated = _date_updated
         else:
             date_updated_type_0 = datetime.datetime.fromisoformat(_date_updated)
 
             date_updated = date_updated_type_0
 
-        url: None | str | Unset = d.pop("url", UNSET)
+        url = d.pop("url")
 
         _instance = cls(
             sid,
@@ -272,16 +203,16 @@ class RatePlan:
             friendly_name,
             data_enabled,
             data_metering,
-            data_limit,
             messaging_enabled,
             voice_enabled,
             national_roaming_enabled,
-            national_roaming_data_limit,
             international_roaming,
-            international_roaming_data_limit,
             date_created,
             date_updated,
             url,
+            data_limit,
+            national_roaming_data_limit,
+            international_roaming_data_limit,
         )
 
         _instance.additional_properties = d

@@ -8,8 +8,6 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="RatePlanPage")
 
 
@@ -17,33 +15,30 @@ T = TypeVar("T", bound="RatePlanPage")
 class RatePlanPage:
     """
     Attributes:
-        rate_plans (list[RatePlan] | Unset):
-        meta (PageMeta | Unset):
+        rate_plans (list[RatePlan]):
+        meta (PageMeta):
     """
 
-    rate_plans: list[RatePlan] | Unset = UNSET
-    meta: PageMeta | Unset = UNSET
+    rate_plans: list[RatePlan]
+    meta: PageMeta
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        rate_plans: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.rate_plans, Unset):
-            rate_plans = []
-            for rate_plans_item_data in self.rate_plans:
-                rate_plans_item = rate_plans_item_data.to_dict()
-                rate_plans.append(rate_plans_item)
+        rate_plans = []
+        for rate_plans_item_data in self.rate_plans:
+            rate_plans_item = rate_plans_item_data.to_dict()
+            rate_plans.append(rate_plans_item)
 
-        meta: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.meta, Unset):
-            meta = self.meta.to_dict()
+        meta = self.meta.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if rate_plans is not UNSET:
-            field_dict["rate_plans"] = rate_plans
-        if meta is not UNSET:
-            field_dict["meta"] = meta
+        field_dict.update(
+            {
+                "rate_plans": rate_plans,
+                "meta": meta,
+            }
+        )
 
         return field_dict
 
@@ -54,17 +49,9 @@ class RatePlanPage:
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
         d = dict(src_dict)
-        _rate_plans = d.pop("rate_plans", UNSET)
-        rate_plans: list[RatePlan] | Unset = UNSET
-        if _rate_plans is not UNSET:
-            rate_plans = [RatePlan.from_dict(item) for item in _rate_plans]
+        rate_plans = [RatePlan.from_dict(item) for item in d.pop("rate_plans")]
 
-        _meta = d.pop("meta", UNSET)
-        meta: PageMeta | Unset
-        if isinstance(_meta, Unset):
-            meta = UNSET
-        else:
-            meta = PageMeta.from_dict(_meta)
+        meta = PageMeta.from_dict(d.pop("meta"))
 
         _instance = cls(
             rate_plans,

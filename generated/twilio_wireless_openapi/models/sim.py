@@ -12,7 +12,7 @@ from attrs import field as _attrs_field
 from ..models.http_method import HttpMethod
 from ..models.sim_reset_status import SimResetStatus
 from ..models.sim_status import SimStatus
-from ..types import UNSET, Unset, format_datetime
+from ..types import format_datetime
 
 T = TypeVar("T", bound="Sim")
 
@@ -21,280 +21,196 @@ T = TypeVar("T", bound="Sim")
 class Sim:
     """
     Attributes:
-        sid (None | str | Unset): The unique string that we created to identify the Sim resource.
-        unique_name (None | str | Unset): An application-defined string that uniquely identifies the resource. It can be
-            used in place of the resource's `sid` in the URL to address the resource.
-        account_sid (None | str | Unset): The SID of the [Account](https://www.twilio.com/docs/iam/api/account) to which
-            the Sim resource belongs.
-        rate_plan_sid (None | str | Unset): The SID of the [RatePlan
+        sid (str): The unique string that we created to identify the Sim resource.
+        unique_name (None | str): An application-defined string that uniquely identifies the resource. It can be used in
+            place of the resource's `sid` in the URL to address the resource.
+        account_sid (str): The SID of the [Account](https://www.twilio.com/docs/iam/api/account) to which the Sim
+            resource belongs.
+        rate_plan_sid (None | str): The SID of the [RatePlan
             resource](https://www.twilio.com/docs/iot/wireless/api/rateplan-resource) to which the Sim resource is assigned.
-        friendly_name (None | str | Unset): The string that you assigned to describe the Sim resource.
-        iccid (None | str | Unset): The [ICCID](https://en.wikipedia.org/wiki/SIM_card#ICCID) associated with the SIM.
-        e_id (None | str | Unset): Deprecated.
-        status (None | SimStatus | Unset):
-        reset_status (None | SimResetStatus | Unset):
-        commands_callback_url (None | str | Unset): The URL we call using the `commands_callback_method` when the SIM
-            originates a machine-to-machine [Command](https://www.twilio.com/docs/iot/wireless/api/command-resource). Your
-            server should respond with an HTTP status code in the 200 range; any response body will be ignored.
-        commands_callback_method (HttpMethod | None | Unset): The HTTP method we use to call `commands_callback_url`.
-            Can be: `POST` or `GET`. Default is `POST`.
-        sms_fallback_method (HttpMethod | None | Unset): Deprecated.
-        sms_fallback_url (None | str | Unset): Deprecated.
-        sms_method (HttpMethod | None | Unset): Deprecated.
-        sms_url (None | str | Unset): Deprecated.
-        voice_fallback_method (HttpMethod | None | Unset): Deprecated. The HTTP method we use to call
-            `voice_fallback_url`. Can be: `GET` or `POST`. Default is `POST`.
-        voice_fallback_url (None | str | Unset): Deprecated. The URL we call using the `voice_fallback_method` when an
-            error occurs while retrieving or executing the TwiML requested from `voice_url`.
-        voice_method (HttpMethod | None | Unset): Deprecated. The HTTP method we use to call `voice_url`. Can be: `GET`
-            or `POST`. Default is `POST`.
-        voice_url (None | str | Unset): Deprecated. The URL we call using the `voice_method` when the SIM-connected
-            device makes a voice call.
-        date_created (datetime.datetime | None | Unset): The date and time in GMT when the resource was created
+        friendly_name (None | str): The string that you assigned to describe the Sim resource.
+        iccid (None | str): The [ICCID](https://en.wikipedia.org/wiki/SIM_card#ICCID) associated with the SIM.
+        e_id (None | str): Deprecated.
+        status (None | SimStatus):
+        reset_status (None | SimResetStatus):
+        commands_callback_url (None | str): The URL we call using the `commands_callback_method` when the SIM originates
+            a machine-to-machine [Command](https://www.twilio.com/docs/iot/wireless/api/command-resource). Your server
+            should respond with an HTTP status code in the 200 range; any response body will be ignored.
+        commands_callback_method (HttpMethod | None): The HTTP method we use to call `commands_callback_url`.  Can be:
+            `POST` or `GET`. Default is `POST`.
+        sms_fallback_method (HttpMethod | None): Deprecated.
+        sms_fallback_url (None | str): Deprecated.
+        sms_method (HttpMethod | None): Deprecated.
+        sms_url (None | str): Deprecated.
+        voice_fallback_method (HttpMethod | None): Deprecated. The HTTP method we use to call `voice_fallback_url`. Can
+            be: `GET` or `POST`. Default is `POST`.
+        voice_fallback_url (None | str): Deprecated. The URL we call using the `voice_fallback_method` when an error
+            occurs while retrieving or executing the TwiML requested from `voice_url`.
+        voice_method (HttpMethod | None): Deprecated. The HTTP method we use to call `voice_url`. Can be: `GET` or
+            `POST`. Default is `POST`.
+        voice_url (None | str): Deprecated. The URL we call using the `voice_method` when the SIM-connected device makes
+            a voice call.
+        date_created (datetime.datetime): The date and time in GMT when the resource was created specified in [ISO
+            8601](https://www.iso.org/iso-8601-date-and-time-format.html) format.
+        date_updated (datetime.datetime | None): The date and time in GMT when the Sim resource was last updated
             specified in [ISO 8601](https://www.iso.org/iso-8601-date-and-time-format.html) format.
-        date_updated (datetime.datetime | None | Unset): The date and time in GMT when the Sim resource was last updated
-            specified in [ISO 8601](https://www.iso.org/iso-8601-date-and-time-format.html) format.
-        url (None | str | Unset): The absolute URL of the resource.
-        links (Any | Unset): The URLs of related subresources.
-        ip_address (None | str | Unset): Deprecated.
+        url (str): The absolute URL of the resource.
+        links (None | SimLinks): The URLs of related subresources.
+        ip_address (None | str): Deprecated.
     """
 
-    sid: None | str | Unset = UNSET
-    unique_name: None | str | Unset = UNSET
-    account_sid: None | str | Unset = UNSET
-    rate_plan_sid: None | str | Unset = UNSET
-    friendly_name: None | str | Unset = UNSET
-    iccid: None | str | Unset = UNSET
-    e_id: None | str | Unset = UNSET
-    status: None | SimStatus | Unset = UNSET
-    reset_status: None | SimResetStatus | Unset = UNSET
-    commands_callback_url: None | str | Unset = UNSET
-    commands_callback_method: HttpMethod | None | Unset = UNSET
-    sms_fallback_method: HttpMethod | None | Unset = UNSET
-    sms_fallback_url: None | str | Unset = UNSET
-    sms_method: HttpMethod | None | Unset = UNSET
-    sms_url: None | str | Unset = UNSET
-    voice_fallback_method: HttpMethod | None | Unset = UNSET
-    voice_fallback_url: None | str | Unset = UNSET
-    voice_method: HttpMethod | None | Unset = UNSET
-    voice_url: None | str | Unset = UNSET
-    date_created: datetime.datetime | None | Unset = UNSET
-    date_updated: datetime.datetime | None | Unset = UNSET
-    url: None | str | Unset = UNSET
-    links: Any | Unset = UNSET
-    ip_address: None | str | Unset = UNSET
+    sid: str
+    unique_name: None | str
+    account_sid: str
+    rate_plan_sid: None | str
+    friendly_name: None | str
+    iccid: None | str
+    e_id: None | str
+    status: None | SimStatus
+    reset_status: None | SimResetStatus
+    commands_callback_url: None | str
+    commands_callback_method: HttpMethod | None
+    sms_fallback_method: HttpMethod | None
+    sms_fallback_url: None | str
+    sms_method: HttpMethod | None
+    sms_url: None | str
+    voice_fallback_method: HttpMethod | None
+    voice_fallback_url: None | str
+    voice_method: HttpMethod | None
+    voice_url: None | str
+    date_created: datetime.datetime
+    date_updated: datetime.datetime | None
+    url: str
+    links: None | SimLinks
+    ip_address: None | str
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        sid: None | str | Unset
-        if isinstance(self.sid, Unset):
-            sid = UNSET
-        else:
-            sid = self.sid
+        sid = self.sid
 
-        unique_name: None | str | Unset
-        if isinstance(self.unique_name, Unset):
-            unique_name = UNSET
-        else:
-            unique_name = self.unique_name
+        unique_name: None | str
+        unique_name = self.unique_name
 
-        account_sid: None | str | Unset
-        if isinstance(self.account_sid, Unset):
-            account_sid = UNSET
-        else:
-            account_sid = self.account_sid
+        account_sid = self.account_sid
 
-        rate_plan_sid: None | str | Unset
-        if isinstance(self.rate_plan_sid, Unset):
-            rate_plan_sid = UNSET
-        else:
-            rate_plan_sid = self.rate_plan_sid
+        rate_plan_sid: None | str
+        rate_plan_sid = self.rate_plan_sid
 
-        friendly_name: None | str | Unset
-        if isinstance(self.friendly_name, Unset):
-            friendly_name = UNSET
-        else:
-            friendly_name = self.friendly_name
+        friendly_name: None | str
+        friendly_name = self.friendly_name
 
-        iccid: None | str | Unset
-        if isinstance(self.iccid, Unset):
-            iccid = UNSET
-        else:
-            iccid = self.iccid
+        iccid: None | str
+        iccid = self.iccid
 
-        e_id: None | str | Unset
-        if isinstance(self.e_id, Unset):
-            e_id = UNSET
-        else:
-            e_id = self.e_id
+        e_id: None | str
+        e_id = self.e_id
 
-        status: None | str | Unset
-        if isinstance(self.status, Unset):
-            status = UNSET
-        elif isinstance(self.status, SimStatus):
+        status: None | str
+        if isinstance(self.status, SimStatus):
             status = self.status.value
         else:
             status = self.status
 
-        reset_status: None | str | Unset
-        if isinstance(self.reset_status, Unset):
-            reset_status = UNSET
-        elif isinstance(self.reset_status, SimResetStatus):
+        reset_status: None | str
+        if isinstance(self.reset_status, SimResetStatus):
             reset_status = self.reset_status.value
         else:
             reset_status = self.reset_status
 
-        commands_callback_url: None | str | Unset
-        if isinstance(self.commands_callback_url, Unset):
-            commands_callback_url = UNSET
-        else:
-            commands_callback_url = self.commands_callback_url
+        commands_callback_url: None | str
+        commands_callback_url = self.commands_callback_url
 
-        commands_callback_method: None | str | Unset
-        if isinstance(self.commands_callback_method, Unset):
-            commands_callback_method = UNSET
-        elif isinstance(self.commands_callback_method, HttpMethod):
+        commands_callback_method: None | str
+        if isinstance(self.commands_callback_method, HttpMethod):
             commands_callback_method = self.commands_callback_method.value
         else:
             commands_callback_method = self.commands_callback_method
 
-        sms_fallback_method: None | str | Unset
-        if isinstance(self.sms_fallback_method, Unset):
-            sms_fallback_method = UNSET
-        elif isinstance(self.sms_fallback_method, HttpMethod):
+        sms_fallback_method: None | str
+        if isinstance(self.sms_fallback_method, HttpMethod):
             sms_fallback_method = self.sms_fallback_method.value
         else:
             sms_fallback_method = self.sms_fallback_method
 
-        sms_fallback_url: None | str | Unset
-        if isinstance(self.sms_fallback_url, Unset):
-            sms_fallback_url = UNSET
-        else:
-            sms_fallback_url = self.sms_fallback_url
+        sms_fallback_url: None | str
+        sms_fallback_url = self.sms_fallback_url
 
-        sms_method: None | str | Unset
-        if isinstance(self.sms_method, Unset):
-            sms_method = UNSET
-        elif isinstance(self.sms_method, HttpMethod):
+        sms_method: None | str
+        if isinstance(self.sms_method, HttpMethod):
             sms_method = self.sms_method.value
         else:
             sms_method = self.sms_method
 
-        sms_url: None | str | Unset
-        if isinstance(self.sms_url, Unset):
-            sms_url = UNSET
-        else:
-            sms_url = self.sms_url
+        sms_url: None | str
+        sms_url = self.sms_url
 
-        voice_fallback_method: None | str | Unset
-        if isinstance(self.voice_fallback_method, Unset):
-            voice_fallback_method = UNSET
-        elif isinstance(self.voice_fallback_method, HttpMethod):
+        voice_fallback_method: None | str
+        if isinstance(self.voice_fallback_method, HttpMethod):
             voice_fallback_method = self.voice_fallback_method.value
         else:
             voice_fallback_method = self.voice_fallback_method
 
-        voice_fallback_url: None | str | Unset
-        if isinstance(self.voice_fallback_url, Unset):
-            voice_fallback_url = UNSET
-        else:
-            voice_fallback_url = self.voice_fallback_url
+        voice_fallback_url: None | str
+        voice_fallback_url = self.voice_fallback_url
 
-        voice_method: None | str | Unset
-        if isinstance(self.voice_method, Unset):
-            voice_method = UNSET
-        elif isinstance(self.voice_method, HttpMethod):
+        voice_method: None | str
+        if isinstance(self.voice_method, HttpMethod):
             voice_method = self.voice_method.value
         else:
             voice_method = self.voice_method
 
-        voice_url: None | str | Unset
-        if isinstance(self.voice_url, Unset):
-            voice_url = UNSET
-        else:
-            voice_url = self.voice_url
+        voice_url: None | str
+        voice_url = self.voice_url
 
-        date_created: None | str | Unset
-        if isinstance(self.date_created, Unset):
-            date_created = UNSET
-        elif isinstance(self.date_created, datetime.datetime):
-            date_created = format_datetime(self.date_created)
-        else:
-            date_created = self.date_created
+        date_created = format_datetime(self.date_created)
 
-        date_updated: None | str | Unset
-        if isinstance(self.date_updated, Unset):
-            date_updated = UNSET
-        elif isinstance(self.date_updated, datetime.datetime):
+        date_updated: None | str
+        if isinstance(self.date_updated, datetime.datetime):
             date_updated = format_datetime(self.date_updated)
         else:
             date_updated = self.date_updated
 
-        url: None | str | Unset
-        if isinstance(self.url, Unset):
-            url = UNSET
-        else:
-            url = self.url
+        url = self.url
 
-        links = self.links
-
-        ip_address: None | str | Unset
-        if isinstance(self.ip_address, Unset):
-            ip_address = UNSET
+        links: dict[str, Any] | None
+        if isinstance(self.links, SimLinks):
+            links = self.links.to_dict()
         else:
-            ip_address = self.ip_address
+            links = self.links
+
+        ip_address: None | str
+        ip_address = self.ip_address
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if sid is not UNSET:
-            field_dict["sid"] = sid
-        if unique_name is not UNSET:
-            field_dict["unique_name"] = unique_name
-        if account_sid is not UNSET:
-            field_dict["account_sid"] = account_sid
-        if rate_plan_sid is not UNSET:
-            field_dict["rate_plan_sid"] = rate_plan_sid
-        if friendly_name is not UNSET:
-            field_dict["friendly_name"] = friendly_name
-        if iccid is not UNSET:
-            field_dict["iccid"] = iccid
-        if e_id is not UNSET:
-            field_dict["e_id"] = e_id
-        if status is not UNSET:
-            field_dict["status"] = status
-        if reset_status is not UNSET:
-            field_dict["reset_status"] = reset_status
-        if commands_callback_url is not UNSET:
-            field_dict["commands_callback_url"] = commands_callback_url
-        if commands_callback_method is not UNSET:
-            field_dict["commands_callback_method"] = commands_callback_method
-        if sms_fallback_method is not UNSET:
-            field_dict["sms_fallback_method"] = sms_fallback_method
-        if sms_fallback_url is not UNSET:
-            field_dict["sms_fallback_url"] = sms_fallback_url
-        if sms_method is not UNSET:
-            field_dict["sms_method"] = sms_method
-        if sms_url is not UNSET:
-            field_dict["sms_url"] = sms_url
-        if voice_fallback_method is not UNSET:
-            field_dict["voice_fallback_method"] = voice_fallback_method
-        if voice_fallback_url is not UNSET:
-            field_dict["voice_fallback_url"] = voice_fallback_url
-        if voice_method is not UNSET:
-            field_dict["voice_method"] = voice_method
-        if voice_url is not UNSET:
-            field_dict["voice_url"] = voice_url
-        if date_created is not UNSET:
-            field_dict["date_created"] = date_created
-        if date_updated is not UNSET:
-            field_dict["date_updated"] = date_updated
-        if url is not UNSET:
-            field_dict["url"] = url
-        if links is not UNSET:
-            field_dict["links"] = links
-        if ip_address is not UNSET:
-            field_dict["ip_address"] = ip_address
+        field_dict.update(
+            {
+                "sid": sid,
+                "unique_name": unique_name,
+                "account_sid": account_sid,
+                "rate_plan_sid": rate_plan_sid,
+                "friendly_name": friendly_name,
+                "iccid": iccid,
+                "e_id": e_id,
+                "status": status,
+                "reset_status": reset_status,
+                "commands_callback_url": commands_callback_url,
+                "commands_callback_method": commands_callback_method,
+                "sms_fallback_method": sms_fallback_method,
+                "sms_fallback_url": sms_fallback_url,
+                "sms_method": sms_method,
+                "sms_url": sms_url,
+                "voice_fallback_method": voice_fallback_method,
+                "voice_fallback_url": voice_fallback_url,
+                "voice_method": voice_method,
+                "voice_url": voice_url,
+                "date_created": date_created,
+                "date_updated": date_updated,
+                "url": url,
+                "links": links,
+                "ip_address": ip_address,
+            }
+        )
 
         return field_dict
 
@@ -305,32 +221,32 @@ class Sim:
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
         d = dict(src_dict)
-        sid: None | str | Unset = d.pop("sid", UNSET)
+        sid = d.pop("sid")
 
-        unique_name: None | str | Unset = d.pop("unique_name", UNSET)
+        unique_name: None | str = d.pop("unique_name", None)
 
-        account_sid: None | str | Unset = d.pop("account_sid", UNSET)
+        account_sid = d.pop("account_sid")
 
-        rate_plan_sid: None | str | Unset = d.pop("rate_plan_sid", UNSET)
+        rate_plan_sid: None | str = d.pop("rate_plan_sid", None)
 
-        friendly_name: None | str | Unset = d.pop("friendly_name", UNSET)
+        friendly_name: None | str = d.pop("friendly_name", None)
 
-        iccid: None | str | Unset = d.pop("iccid", UNSET)
+        iccid: None | str = d.pop("iccid", None)
 
-        e_id: None | str | Unset = d.pop("e_id", UNSET)
+        e_id: None | str = d.pop("e_id", None)
 
-        _status = d.pop("status", UNSET)
-        status: None | SimStatus | Unset
-        if _status is None or _status is UNSET:
+        _status = d.pop("status", None)
+        status: None | SimStatus
+        if _status is None:
             status = _status
         else:
             status_type_1 = SimStatus._by_value.get(_status) or SimStatus(_status)
 
             status = status_type_1
 
-        _reset_status = d.pop("reset_status", UNSET)
-        reset_status: None | SimResetStatus | Unset
-        if _reset_status is None or _reset_status is UNSET:
+        _reset_status = d.pop("reset_status", None)
+        reset_status: None | SimResetStatus
+        if _reset_status is None:
             reset_status = _reset_status
         else:
             reset_status_type_1 = SimResetStatus._by_value.get(
@@ -339,13 +255,11 @@ class Sim:
 
             reset_status = reset_status_type_1
 
-        commands_callback_url: None | str | Unset = d.pop(
-            "commands_callback_url", UNSET
-        )
+        commands_callback_url: None | str = d.pop("commands_callback_url", None)
 
-        _commands_callback_method = d.pop("commands_callback_method", UNSET)
-        commands_callback_method: HttpMethod | None | Unset
-        if _commands_callback_method is None or _commands_callback_method is UNSET:
+        _commands_callback_method = d.pop("commands_callback_method", None)
+        commands_callback_method: HttpMethod | None
+        if _commands_callback_method is None:
             commands_callback_method = _commands_callback_method
         else:
             commands_callback_method_type_1 = HttpMethod._by_value.get(
@@ -354,9 +268,9 @@ class Sim:
 
             commands_callback_method = commands_callback_method_type_1
 
-        _sms_fallback_method = d.pop("sms_fallback_method", UNSET)
-        sms_fallback_method: HttpMethod | None | Unset
-        if _sms_fallback_method is None or _sms_fallback_method is UNSET:
+        _sms_fallback_method = d.pop("sms_fallback_method", None)
+        sms_fallback_method: HttpMethod | None
+        if _sms_fallback_method is None:
             sms_fallback_method = _sms_fallback_method
         else:
             sms_fallback_method_type_1 = HttpMethod._by_value.get(
@@ -365,11 +279,11 @@ class Sim:
 
             sms_fallback_method = sms_fallback_method_type_1
 
-        sms_fallback_url: None | str | Unset = d.pop("sms_fallback_url", UNSET)
+        sms_fallback_url: None | str = d.pop("sms_fallback_url", None)
 
-        _sms_method = d.pop("sms_method", UNSET)
-        sms_method: HttpMethod | None | Unset
-        if _sms_method is None or _sms_method is UNSET:
+        _sms_method = d.pop("sms_method", None)
+        sms_method: HttpMethod | None
+        if _sms_method is None:
             sms_method = _sms_method
         else:
             sms_method_type_1 = HttpMethod._by_value.get(_sms_method) or HttpMethod(
@@ -378,11 +292,11 @@ class Sim:
 
             sms_method = sms_method_type_1
 
-        sms_url: None | str | Unset = d.pop("sms_url", UNSET)
+        sms_url: None | str = d.pop("sms_url", None)
 
-        _voice_fallback_method = d.pop("voice_fallback_method", UNSET)
-        voice_fallback_method: HttpMethod | None | Unset
-        if _voice_fallback_method is None or _voice_fallback_method is UNSET:
+        _voice_fallback_method = d.pop("voice_fallback_method", None)
+        voice_fallback_method: HttpMethod | None
+        if _voice_fallback_method is None:
             voice_fallback_method = _voice_fallback_method
         else:
             voice_fallback_method_type_1 = HttpMethod._by_value.get(
@@ -391,11 +305,11 @@ class Sim:
 
             voice_fallback_method = voice_fallback_method_type_1
 
-        voice_fallback_url: None | str | Unset = d.pop("voice_fallback_url", UNSET)
+        voice_fallback_url: None | str = d.pop("voice_fallback_url", None)
 
-        _voice_method = d.pop("voice_method", UNSET)
-        voice_method: HttpMethod | None | Unset
-        if _voice_method is None or _voice_method is UNSET:
+        _voice_method = d.pop("voice_method", None)
+        voice_method: HttpMethod | None
+        if _voice_method is None:
             voice_method = _voice_method
         else:
             voice_method_type_1 = HttpMethod._by_value.get(_voice_method) or HttpMethod(
@@ -404,31 +318,31 @@ class Sim:
 
             voice_method = voice_method_type_1
 
-        voice_url: None | str | Unset = d.pop("voice_url", UNSET)
+        voice_url: None | str = d.pop("voice_url", None)
 
-        _date_created = d.pop("date_created", UNSET)
-        date_created: datetime.datetime | None | Unset
-        if _date_created is None or _date_created is UNSET:
-            date_created = _date_created
-        else:
-            date_created_type_0 = datetime.datetime.fromisoformat(_date_created)
+        date_created = datetime.datetime.fromisoformat(d.pop("date_created"))
 
-            date_created = date_created_type_0
-
-        _date_updated = d.pop("date_updated", UNSET)
-        date_updated: datetime.datetime | None | Unset
-        if _date_updated is None or _date_updated is UNSET:
+        _date_updated = d.pop("date_updated", None)
+        date_updated: datetime.datetime | None
+        if _date_updated is None:
             date_updated = _date_updated
         else:
             date_updated_type_0 = datetime.datetime.fromisoformat(_date_updated)
 
             date_updated = date_updated_type_0
 
-        url: None | str | Unset = d.pop("url", UNSET)
+        url = d.pop("url")
 
-        links = d.pop("links", UNSET)
+        _links = d.pop("links", None)
+        links: None | SimLinks
+        if _links is None:
+            links = _links
+        else:
+            links_type_0 = SimLinks.from_dict(_links)
 
-        ip_address: None | str | Unset = d.pop("ip_address", UNSET)
+            links = links_type_0
+
+        ip_address: None | str = d.pop("ip_address", None)
 
         _instance = cls(
             sid,
@@ -475,3 +389,6 @@ class Sim:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.sim_links import SimLinks

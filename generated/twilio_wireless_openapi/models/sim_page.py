@@ -8,8 +8,6 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="SimPage")
 
 
@@ -17,33 +15,30 @@ T = TypeVar("T", bound="SimPage")
 class SimPage:
     """
     Attributes:
-        sims (list[Sim] | Unset):
-        meta (PageMeta | Unset):
+        sims (list[Sim]):
+        meta (PageMeta):
     """
 
-    sims: list[Sim] | Unset = UNSET
-    meta: PageMeta | Unset = UNSET
+    sims: list[Sim]
+    meta: PageMeta
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        sims: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.sims, Unset):
-            sims = []
-            for sims_item_data in self.sims:
-                sims_item = sims_item_data.to_dict()
-                sims.append(sims_item)
+        sims = []
+        for sims_item_data in self.sims:
+            sims_item = sims_item_data.to_dict()
+            sims.append(sims_item)
 
-        meta: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.meta, Unset):
-            meta = self.meta.to_dict()
+        meta = self.meta.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if sims is not UNSET:
-            field_dict["sims"] = sims
-        if meta is not UNSET:
-            field_dict["meta"] = meta
+        field_dict.update(
+            {
+                "sims": sims,
+                "meta": meta,
+            }
+        )
 
         return field_dict
 
@@ -54,17 +49,9 @@ class SimPage:
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
         d = dict(src_dict)
-        _sims = d.pop("sims", UNSET)
-        sims: list[Sim] | Unset = UNSET
-        if _sims is not UNSET:
-            sims = [Sim.from_dict(item) for item in _sims]
+        sims = [Sim.from_dict(item) for item in d.pop("sims")]
 
-        _meta = d.pop("meta", UNSET)
-        meta: PageMeta | Unset
-        if isinstance(_meta, Unset):
-            meta = UNSET
-        else:
-            meta = PageMeta.from_dict(_meta)
+        meta = PageMeta.from_dict(d.pop("meta"))
 
         _instance = cls(
             sims,

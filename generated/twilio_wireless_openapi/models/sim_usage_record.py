@@ -8,8 +8,6 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="SimUsageRecord")
 
 
@@ -17,58 +15,60 @@ T = TypeVar("T", bound="SimUsageRecord")
 class SimUsageRecord:
     """
     Attributes:
-        sim_sid (None | str | Unset): The SID of the [Sim resource](https://www.twilio.com/docs/iot/wireless/api/sim-
-            resource) that this Usage Record is for.
-        account_sid (None | str | Unset): The SID of the [Account](https://www.twilio.com/docs/iam/api/account) that
-            created the UsageRecord resource.
-        period (Any | Unset): The time period for which the usage is reported. Contains `start` and `end` datetime
-            values given as GMT in [ISO 8601](https://www.iso.org/iso-8601-date-and-time-format.html) format.
-        commands (Any | Unset): An object that describes the SIM's usage of Commands during the specified period. See
-            [Commands Usage Object](https://www.twilio.com/docs/iot/wireless/api/sim-usagerecord-resource#commands-usage-
-            object).
-        data (Any | Unset): An object that describes the SIM's data usage during the specified period. See [Data Usage
-            Object](https://www.twilio.com/docs/iot/wireless/api/sim-usagerecord-resource#data-usage-object).
+        sim_sid (str): The SID of the [Sim resource](https://www.twilio.com/docs/iot/wireless/api/sim-resource) that
+            this Usage Record is for.
+        account_sid (str): The SID of the [Account](https://www.twilio.com/docs/iam/api/account) that created the
+            UsageRecord resource.
+        period (None | UsagePeriod): The time period for which the usage is reported. Contains `start` and `end`
+            datetime values given as GMT in [ISO 8601](https://www.iso.org/iso-8601-date-and-time-format.html) format.
+        commands (CommandsUsage | None): An object that describes the SIM's usage of Commands during the specified
+            period. See [Commands Usage Object](https://www.twilio.com/docs/iot/wireless/api/sim-usagerecord-
+            resource#commands-usage-object).
+        data (DataUsage | None): An object that describes the SIM's data usage during the specified period. See [Data
+            Usage Object](https://www.twilio.com/docs/iot/wireless/api/sim-usagerecord-resource#data-usage-object).
     """
 
-    sim_sid: None | str | Unset = UNSET
-    account_sid: None | str | Unset = UNSET
-    period: Any | Unset = UNSET
-    commands: Any | Unset = UNSET
-    data: Any | Unset = UNSET
+    sim_sid: str
+    account_sid: str
+    period: None | UsagePeriod
+    commands: CommandsUsage | None
+    data: DataUsage | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        sim_sid: None | str | Unset
-        if isinstance(self.sim_sid, Unset):
-            sim_sid = UNSET
+        sim_sid = self.sim_sid
+
+        account_sid = self.account_sid
+
+        period: dict[str, Any] | None
+        if isinstance(self.period, UsagePeriod):
+            period = self.period.to_dict()
         else:
-            sim_sid = self.sim_sid
+            period = self.period
 
-        account_sid: None | str | Unset
-        if isinstance(self.account_sid, Unset):
-            account_sid = UNSET
+        commands: dict[str, Any] | None
+        if isinstance(self.commands, CommandsUsage):
+            commands = self.commands.to_dict()
         else:
-            account_sid = self.account_sid
+            commands = self.commands
 
-        period = self.period
-
-        commands = self.commands
-
-        data = self.data
+        data: dict[str, Any] | None
+        if isinstance(self.data, DataUsage):
+            data = self.data.to_dict()
+        else:
+            data = self.data
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if sim_sid is not UNSET:
-            field_dict["sim_sid"] = sim_sid
-        if account_sid is not UNSET:
-            field_dict["account_sid"] = account_sid
-        if period is not UNSET:
-            field_dict["period"] = period
-        if commands is not UNSET:
-            field_dict["commands"] = commands
-        if data is not UNSET:
-            field_dict["data"] = data
+        field_dict.update(
+            {
+                "sim_sid": sim_sid,
+                "account_sid": account_sid,
+                "period": period,
+                "commands": commands,
+                "data": data,
+            }
+        )
 
         return field_dict
 
@@ -79,15 +79,36 @@ class SimUsageRecord:
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
         d = dict(src_dict)
-        sim_sid: None | str | Unset = d.pop("sim_sid", UNSET)
+        sim_sid = d.pop("sim_sid")
 
-        account_sid: None | str | Unset = d.pop("account_sid", UNSET)
+        account_sid = d.pop("account_sid")
 
-        period = d.pop("period", UNSET)
+        _period = d.pop("period", None)
+        period: None | UsagePeriod
+        if _period is None:
+            period = _period
+        else:
+            period_type_1 = UsagePeriod.from_dict(_period)
 
-        commands = d.pop("commands", UNSET)
+            period = period_type_1
 
-        data = d.pop("data", UNSET)
+        _commands = d.pop("commands", None)
+        commands: CommandsUsage | None
+        if _commands is None:
+            commands = _commands
+        else:
+            commands_type_1 = CommandsUsage.from_dict(_commands)
+
+            commands = commands_type_1
+
+        _data = d.pop("data", None)
+        data: DataUsage | None
+        if _data is None:
+            data = _data
+        else:
+            data_type_1 = DataUsage.from_dict(_data)
+
+            data = data_type_1
 
         _instance = cls(
             sim_sid,
@@ -115,3 +136,8 @@ class SimUsageRecord:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+from ..models.commands_usage import CommandsUsage
+from ..models.data_usage import DataUsage
+from ..models.usage_period import UsagePeriod

@@ -8,8 +8,6 @@ from typing import Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..types import UNSET, Unset
-
 T = TypeVar("T", bound="SimUsageRecordPage")
 
 
@@ -17,33 +15,30 @@ T = TypeVar("T", bound="SimUsageRecordPage")
 class SimUsageRecordPage:
     """
     Attributes:
-        usage_records (list[SimUsageRecord] | Unset):
-        meta (PageMeta | Unset):
+        usage_records (list[SimUsageRecord]):
+        meta (PageMeta):
     """
 
-    usage_records: list[SimUsageRecord] | Unset = UNSET
-    meta: PageMeta | Unset = UNSET
+    usage_records: list[SimUsageRecord]
+    meta: PageMeta
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        usage_records: list[dict[str, Any]] | Unset = UNSET
-        if not isinstance(self.usage_records, Unset):
-            usage_records = []
-            for usage_records_item_data in self.usage_records:
-                usage_records_item = usage_records_item_data.to_dict()
-                usage_records.append(usage_records_item)
+        usage_records = []
+        for usage_records_item_data in self.usage_records:
+            usage_records_item = usage_records_item_data.to_dict()
+            usage_records.append(usage_records_item)
 
-        meta: dict[str, Any] | Unset = UNSET
-        if not isinstance(self.meta, Unset):
-            meta = self.meta.to_dict()
+        meta = self.meta.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
-        field_dict.update({})
-        if usage_records is not UNSET:
-            field_dict["usage_records"] = usage_records
-        if meta is not UNSET:
-            field_dict["meta"] = meta
+        field_dict.update(
+            {
+                "usage_records": usage_records,
+                "meta": meta,
+            }
+        )
 
         return field_dict
 
@@ -54,17 +49,11 @@ class SimUsageRecordPage:
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
         d = dict(src_dict)
-        _usage_records = d.pop("usage_records", UNSET)
-        usage_records: list[SimUsageRecord] | Unset = UNSET
-        if _usage_records is not UNSET:
-            usage_records = [SimUsageRecord.from_dict(item) for item in _usage_records]
+        usage_records = [
+            SimUsageRecord.from_dict(item) for item in d.pop("usage_records")
+        ]
 
-        _meta = d.pop("meta", UNSET)
-        meta: PageMeta | Unset
-        if isinstance(_meta, Unset):
-            meta = UNSET
-        else:
-            meta = PageMeta.from_dict(_meta)
+        meta = PageMeta.from_dict(d.pop("meta"))
 
         _instance = cls(
             usage_records,

@@ -1,83 +1,103 @@
-"""What every resource shares: sending a generated request and parsing its answer."""
+"""What every resource shares: sending a generated operation and parsing its answer."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-import httpx
 from twilio_wireless_openapi.models.page_meta import PageMeta
-from twilio_wireless_openapi.types import Unset
 
 from .. import _params as p
 from .._http import Requester
 from .._pagination import AsyncPager
+from .._params import Operation
 
 T = TypeVar("T")
-PageModel = TypeVar("PageModel")
+F = TypeVar("F", bound=Callable[..., Any])
+
+# The pager sets these itself, from `limit` and the API's next-page URLs.
+PAGER_PARAMETERS = frozenset({"page", "page_token"})
+
+
+def sends(operation: Operation, *, owned: frozenset[str] = frozenset()) -> Callable[[F], F]:
+    """Mark a facade method as one that sends `operation`.
+
+    `owned` names parameters the method sets itself instead of taking them from callers.
+    tests/facade/test_spec_coverage.py checks that every generated operation is sent by a
+    method, and that every one of its parameters is accepted or owned.
+    """
+
+    def mark(method: F) -> F:
+        method.__wireless_operation__ = operation  # type: ignore[attr-defined]
+        method.__wireless_owned__ = owned  # type: ignore[attr-defined]
+        return method
+
+    return mark
 
 
 class Resource:
     def __init__(self, requester: Requester) -> None:
         self._requester = requester
 
-    async def _call(
-        self,
-        kwargs: Mapping[str, Any],
-        parser: Callable[[httpx.Response], T],
-        *,
-        idempotent: bool,
-    ) -> T:
-        requester = self._requester
-        response = await requester.send(requester.build_request(kwargs), idempotent=idempotent)
-        return requester.parse(response, parser)
+    async def _send(
+        self, operation: Operation, path: tuple[str, ...], values: Mapping[str, Any]
+    ) -> Any:
+        """Send `operation` with checked values; return its parsed 2xx body."""
+        parsed, _ = await self._send_with_status(operation, path, values)
+        return parsed
 
-    async def _call_with_status(
-        self,
-        kwargs: Mapping[str, Any],
-        parser: Callable[[httpx.Response], T],
-        *,
-        idempotent: bool,
-    ) -> tuple[T, int]:
+    async def _send_with_status(
+        self, operation: Operation, path: tuple[str, ...], values: Mapping[str, Any]
+    ) -> tuple[Any, int]:
         requester = self._requester
-        response = await requester.send(requester.build_request(kwargs), idempotent=idempotent)
-        return requester.parse(response, parser), response.status_code
+        request = requester.build_request(operation.request_kwargs_from(*path, params=values))
+        # Only a create can repeat an effect when sent twice; reads, updates that set
+        # fields to values, and deletes cannot.
+        response = await requester.send(
+            request, idempotent=operation.METHOD != "POST" or bool(path)
+        )
+        return requester.parse(response, operation.parse_response), response.status_code
 
     def _pager(
         self,
+        operation: Operation,
+        path: tuple[str, ...],
         *,
-        first_request: Callable[[int | Unset], Mapping[str, Any]],
-        page_url: str | None,
-        filters: Mapping[str, object],
+        given: Mapping[str, object],
+        identifiers: Mapping[str, str] = {},
+        parse: Callable[[Any], Any],
+        items: Callable[[Any], list[T]],
         list_path: str,
-        parse: Callable[[Any], PageModel],
-        items: Callable[[PageModel], list[T] | Unset],
         limit: object,
-        page_size: object,
+        page_url: str | None,
     ) -> AsyncPager[T]:
-        """A pager for one list endpoint; `first_request(PageSize)` builds its first page."""
+        """A pager over a list operation; its filters are checked before anything is sent."""
         max_items = p.limit(limit)
-        size = p.page_size(page_size, max_items)
         if page_url is not None:
-            given = sorted(
-                name
-                for name, value in {**filters, "page_size": page_size}.items()
-                if value is not None
-            )
-            if given:
+            given_names = sorted(name for name, value in given.items() if value is not None)
+            if given_names:
                 raise ValueError(
-                    f"page_url: it already carries the list's filters; do not also pass {given}"
+                    f"page_url: it already carries the list's filters; do not also pass "
+                    f"{given_names}"
                 )
+        settable = p.settable_names(operation) - PAGER_PARAMETERS
+        values = p.check(operation, given, identifiers=identifiers, settable=settable)
+        if "page_size" not in values and max_items is not None:
+            # Request no more than `limit` needs, within what the spec allows per page.
+            page_size = p.parameter(operation, "page_size")
+            largest = int(page_size.maximum) if page_size.maximum is not None else max_items
+            smallest = int(page_size.minimum) if page_size.minimum is not None else 1
+            values["page_size"] = max(smallest, min(max_items, largest))
 
-        def parse_page(body: Any) -> tuple[list[T], PageMeta | Unset]:
+        def parse_page(body: Any) -> tuple[list[T], PageMeta]:
             model = parse(body)
-            found = items(model)
-            meta: PageMeta | Unset = model.meta  # type: ignore[attr-defined]
-            return ([] if isinstance(found, Unset) else found), meta
+            return items(model), model.meta
 
         return AsyncPager(
             self._requester,
-            first_request=None if page_url is not None else first_request(size),
+            first_request=None
+            if page_url is not None
+            else operation.request_kwargs_from(*path, params=values),
             page_url=page_url,
             list_path=list_path,
             parse_page=parse_page,

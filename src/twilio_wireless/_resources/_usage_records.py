@@ -2,59 +2,45 @@
 
 from __future__ import annotations
 
-import datetime as dt
+from typing import Unpack
 
 from twilio_wireless_openapi.api.wireless_v1_usage_record import list_account_usage_record
 from twilio_wireless_openapi.models.account_usage_record import AccountUsageRecord
-from twilio_wireless_openapi.models.account_usage_record_granularity import (
-    AccountUsageRecordGranularity,
-)
 from twilio_wireless_openapi.models.account_usage_record_page import AccountUsageRecordPage
 
-from .. import _params as p
 from .._pagination import AsyncPager
-from ._base import Resource
+from ._base import PAGER_PARAMETERS, Resource, sends
 
 
 class UsageRecordsResource(Resource):
     """`client.usage_records`: usage of all SIMs on the account."""
 
+    @sends(list_account_usage_record, owned=PAGER_PARAMETERS)
     def list(
         self,
         *,
-        start: dt.datetime | None = None,
-        end: dt.datetime | None = None,
-        granularity: AccountUsageRecordGranularity | str | None = None,
         limit: int | None = None,
-        page_size: int | None = None,
         page_url: str | None = None,
+        **filters: Unpack[list_account_usage_record.Params],
     ) -> AsyncPager[AccountUsageRecord]:
         """List the account's usage records.
 
         Args:
-            start, end: timezone-aware datetimes, sent as UTC `YYYY-MM-DDTHH:MM:SSZ`.
-            granularity: `hourly`, `daily` or `all`.
-            limit, page_size, page_url: see `SimsResource.list()`.
+            limit, page_url: see `SimsResource.list()`.
+            **filters: ListAccountUsageRecord's query parameters: `start` and `end`
+                (timezone-aware datetimes, sent as UTC `YYYY-MM-DDTHH:MM:SSZ`),
+                `granularity` (`hourly`, `daily` or `all`), `page_size`.
 
         Raises:
             ValueError: an argument is invalid (e.g. a naive datetime); nothing was sent.
         """
-        start_at = p.utc_datetime(start, "start")
-        end_at = p.utc_datetime(end, "end")
-        grain = p.enum_value(granularity, AccountUsageRecordGranularity, "granularity")
         return self._pager(
-            first_request=lambda size: list_account_usage_record.request_kwargs(
-                start=start_at, end=end_at, granularity=grain, page_size=size
-            ),
-            page_url=page_url,
-            filters={
-                "start": start,
-                "end": end,
-                "granularity": granularity,
-            },
-            list_path="/v1/UsageRecords",
+            list_account_usage_record,
+            (),
+            given=filters,
             parse=AccountUsageRecordPage.from_dict,
             items=lambda page: page.usage_records,
+            list_path="/v1/UsageRecords",
             limit=limit,
-            page_size=page_size,
+            page_url=page_url,
         )
