@@ -1,8 +1,12 @@
+import pytest
+
 import twilio_wireless as tw
+from twilio_wireless.simulator import WirelessSimulator
 
 
+@pytest.mark.asyncio  # or asyncio_mode = "auto" in your pytest configuration
 async def test_gateway_suspends_a_lost_device(
-    wireless_client: tw.WirelessClient, wireless_simulator
+    wireless_client: tw.WirelessClient, wireless_simulator: WirelessSimulator
 ) -> None:
     sid = wireless_simulator.sim_sids("active")[0]
     wireless_simulator.faults.add("UpdateSim", "503")  # one transient failure

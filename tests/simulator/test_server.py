@@ -105,6 +105,22 @@ def test_cli_help() -> None:
     for flag in ("--port", "--host", "--sims", "--seed", "--account-sid", "--auth-token"):
         assert flag in result.stdout
     assert "--settle-delay" in result.stdout
+    assert "--stop-after" in result.stdout
+
+
+def test_cli_stops_by_itself_after_stop_after() -> None:
+    """A server a test (or a README check) starts cannot outlive it by long."""
+    command = [sys.executable, "-m", "twilio_wireless.simulator", "--port", "0", "--sims", "5"]
+    result = subprocess.run(
+        [*command, "--stop-after", "0.5"], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Twilio Wireless simulator on http://127.0.0.1:")
+    refused = subprocess.run(
+        [*command, "--stop-after", "0"], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert refused.returncode == 2
+    assert "--stop-after: 0.0 is not valid" in refused.stderr
 
 
 async def test_cli_serves_and_prints_its_credentials() -> None:

@@ -37,6 +37,11 @@ The simulator speaks HTTP only; it never imports the SDK client. Its behaviour:
       canceled        -> nothing
       updating        -> the same target again: 202; another one: 409 (20409)
 
+  A status the spec documents that this machine does not model (one a newer spec adds,
+  e.g. after regenerating: the simulator reads the generated enums) can be seeded,
+  listed, filtered on and fetched; a change to or from it answers 400 (20001). The
+  Command Status/Direction/Transport filters likewise accept every documented value.
+
   `ResetStatus=resetting` (active SIMs) answers 202 and settles back to null. Commands
   go queued -> sent -> delivered (or end `sent` without a receipt, `failed` if the SIM
   is not ready/active). A CallbackUrl is called (POST form or GET query, signed with
@@ -65,7 +70,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ._app import ConnectionDropped, RecordedRequest
+    from ._app import OPERATIONS, ConnectionDropped, RecordedRequest
     from ._callbacks import CallbackCapture, CallbackRecord, CapturedCallback
     from ._clock import Clock, ManualClock, RealClock
     from ._config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, SimulatorConfig
@@ -78,6 +83,7 @@ if TYPE_CHECKING:
 # package) costs nothing beyond `twilio_wireless` itself.
 _LAZY = {
     "ConnectionDropped": "._app",
+    "OPERATIONS": "._app",
     "RecordedRequest": "._app",
     "CallbackCapture": "._callbacks",
     "CallbackRecord": "._callbacks",
@@ -117,6 +123,7 @@ __all__ = [
     "DEFAULT_AUTH_TOKEN",
     "DEFAULT_BASE_URL",
     "FAULT_HEADER",
+    "OPERATIONS",
     "TRANSITIONS",
     "CallbackCapture",
     "CallbackRecord",

@@ -9,6 +9,7 @@ import argparse
 import logging
 import socket
 import sys
+import threading
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds every SIM status change and reset takes (default: per status, 2-5 s)",
     )
     parser.add_argument(
+        "--stop-after",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="shut down by itself after this many seconds (default: run until stopped)",
+    )
+    parser.add_argument(
         "--log-level", default="warning", help="uvicorn log level (default %(default)s)"
     )
     return parser
@@ -56,7 +64,10 @@ class _IntendedDrops(logging.Filter):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.stop_after is not None and not args.stop_after > 0:
+        parser.error(f"--stop-after: {args.stop_after} is not valid; expected seconds > 0")
     try:
         import uvicorn  # noqa: F401
     except ImportError:
@@ -89,8 +100,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  account SID: {config.account_sid}", flush=True)
     print(f"  auth token:  {config.auth_token}", flush=True)
     print(f"  SIMs:        {config.sims} (seed {config.seed})", flush=True)
-    build_server(simulator, log_level=args.log_level).run(sockets=[sock])
+    server = build_server(simulator, log_level=args.log_level)
+    if args.stop_after is not None:
+        timer = threading.Timer(args.stop_after, _stop, args=(server,))
+        timer.daemon = True
+        timer.start()
+    server.run(sockets=[sock])
     return 0
+
+
+def _stop(server: uvicorn.Server) -> None:
+    server.should_exit = True  # uvicorn checks it about every 0.1 s, then shuts down
 
 
 def build_server(simulator: WirelessSimulator, *, log_level: str = "warning") -> uvicorn.Server:

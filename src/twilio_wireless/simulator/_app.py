@@ -1,4 +1,5 @@
-"""The ASGI app: routing, auth, form parsing, the 16 operations, faults and the log."""
+"""The ASGI app: routing, auth, form parsing, the operations (`OPERATIONS`), faults and
+the request log."""
 
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ from ._errors import (
     not_found,
 )
 from ._faults import Fault
-from ._pagination import Collection, PageRequest, page_meta, select
+from ._pagination import META_FIELDS, Collection, PageRequest, page_meta, select
 from ._records import CommandRecord, RatePlanRecord, Record, SimRecord
 from ._usage import data_rate, data_sessions, parse_period, usage_record
 
@@ -55,22 +56,6 @@ _INCLUDE_SID = ("none", "start", "end")
 _METERING = ("payg", "quota-1", "quota-10", "quota-50")
 _ROAMING = ("data", "messaging", "voice")
 _STRATEGIES = ("block", "throttle")
-_SIM_FILTER_STATUSES = frozenset(
-    {
-        "new",
-        "ready",
-        "active",
-        "suspended",
-        "deactivated",
-        "canceled",
-        "scheduled",
-        "updating",
-        "deleted",
-    }
-)
-_COMMAND_STATUSES = frozenset({"queued", "sent", "delivered", "received", "failed"})
-_DIRECTIONS = frozenset({"to_sim", "from_sim"})
-_TRANSPORTS = frozenset({"sms", "ip"})
 MAX_DATA_LIMIT = 2_000_000  # MB: Twilio's 2 TB
 MAX_TEXT = 160
 MAX_TEXT_WITH_SID = 128
@@ -162,6 +147,8 @@ _ROUTES: dict[tuple[str, ...], dict[str, str]] = {
     },
     ("UsageRecords",): {"GET": "ListAccountUsageRecord"},
 }
+OPERATIONS = frozenset(operation for methods in _ROUTES.values() for operation in methods.values())
+"""The operation IDs of the spec the simulator implements."""
 
 
 def resolve(raw_path: str) -> tuple[dict[str, str] | None, str | None]:
@@ -280,6 +267,7 @@ class SimulatorApp:
             f"{simulator.account_sid}:{simulator.auth_token}".encode()
         )
         self._request_number = 0
+        self._meta_extras = self._state.vocabulary.extra_fields("PageMeta", META_FIELDS)
         self._handlers: dict[str, Callable[[_Call], _Response]] = {
             "ListSim": self._list_sims,
             "FetchSim": self._fetch_sim,
@@ -540,9 +528,7 @@ class SimulatorApp:
 
     def _list_sims(self, call: _Call) -> _Response:
         query = call.query
-        status = query.filter("Status")
-        if status is not None and status not in _SIM_FILTER_STATUSES:
-            raise invalid(f"Status {status!r} is not a valid Sim status")
+        status = _one_of(query, "Status", self._state.vocabulary.sim_statuses, "a Sim status")
         iccid = query.filter("Iccid")
         plan_key = query.filter("RatePlan")
         e_id = query.filter("EId")
@@ -584,6 +570,7 @@ class SimulatorApp:
             first=items[0].seq if items else None,
             last=items[-1].seq if items else None,
             more=more,
+            extra=self._meta_extras,
         )
         body = b"".join(
             (
@@ -722,6 +709,9 @@ class SimulatorApp:
             )
             for index in found
         ]
+        model = "SimUsageRecord" if sim_sid is not None else "AccountUsageRecord"
+        complete = self._state.vocabulary.complete
+        records = [complete(model, record) for record in records]
         filters = [
             (name, value)
             for name in ("Start", "End", "Granularity")
@@ -748,6 +738,7 @@ class SimulatorApp:
             first=indices[0] if indices else None,
             last=indices[-1] if indices else None,
             more=more,
+            extra=self._meta_extras,
         )
         items = json.dumps(records, separators=(",", ":")).encode()
         return _Response(
@@ -760,9 +751,9 @@ class SimulatorApp:
         sessions = data_sessions(sim.sid, sim.account_sid, sim.status, self._state.epoch)
         indices = range(len(sessions))
         found, more = select(indices, indices, request, None)
-        return self._computed_page(
-            call, "data_sessions", [sessions[i] for i in found], list(found), more, request, []
-        )
+        complete = self._state.vocabulary.complete
+        page = [complete("DataSession", sessions[i]) for i in found]
+        return self._computed_page(call, "data_sessions", page, list(found), more, request, [])
 
     def _list_account_usage(self, call: _Call) -> _Response:
         state = self._state
@@ -774,15 +765,10 @@ class SimulatorApp:
     def _list_commands(self, call: _Call) -> _Response:
         query = call.query
         sim_key = query.filter("Sim")
-        status = query.filter("Status")
-        if status is not None and status not in _COMMAND_STATUSES:
-            raise invalid(f"Status {status!r} is not a valid Command status")
-        direction = query.filter("Direction")
-        if direction is not None and direction not in _DIRECTIONS:
-            raise invalid(f"Direction {direction!r} must be to_sim or from_sim")
-        transport = query.filter("Transport")
-        if transport is not None and transport not in _TRANSPORTS:
-            raise invalid(f"Transport {transport!r} must be sms or ip")
+        vocabulary = self._state.vocabulary
+        status = _one_of(query, "Status", vocabulary.command_statuses, "a Command status")
+        direction = _one_of(query, "Direction", vocabulary.command_directions, "a direction")
+        transport = _one_of(query, "Transport", vocabulary.command_transports, "a transport")
         request = PageRequest.from_query(query.values)
         sim_sid: str | None = None
         if sim_key is not None:
@@ -949,6 +935,16 @@ def _fault_message(status: int) -> str:
     if status >= 500:
         return "Service unavailable, please retry" if status == 503 else "Internal Server Error"
     return "Injected error"
+
+
+def _one_of(query: _Form, name: str, allowed: frozenset[str], what: str) -> str | None:
+    """A list filter that must be one of the values the spec documents (or None)."""
+    value = query.filter(name)
+    if value is not None and value not in allowed:
+        raise invalid(
+            f"{name} {value!r} is not {what}; expected one of {', '.join(sorted(allowed))}"
+        )
+    return value
 
 
 def _filters(

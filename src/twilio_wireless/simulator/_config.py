@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from ._clock import Clock
+from ._vocabulary import Vocabulary
 
 if TYPE_CHECKING:
     import httpx
@@ -35,9 +37,6 @@ DEFAULT_STATUS_MIX: Mapping[str, float] = MappingProxyType(
         "canceled": 0.03,
     }
 )
-SEEDABLE_STATUSES = frozenset(
-    {"new", "ready", "active", "suspended", "deactivated", "canceled", "scheduled"}
-)
 
 # Seconds a SIM stays `updating` before it reaches each target status.
 DEFAULT_STATUS_DELAYS: Mapping[str, float] = MappingProxyType(
@@ -54,7 +53,9 @@ class SimulatorConfig:
     Attributes:
         account_sid, auth_token: the only credentials accepted (HTTP Basic auth).
         sims: how many SIMs to seed.
-        status_mix: the share of seeded SIMs in each status (weights; normalised).
+        status_mix: the share of seeded SIMs in each status (weights; normalised). Any
+            status the spec documents except `updating` and `deleted`, including one the
+            state machine does not model (see `_vocabulary`).
         seed: seeds every random choice: the same seed gives the same fleet and delays.
         seed_commands: how many past Commands to seed (to and from active SIMs).
         clock: a `ManualClock` for tests; default the real monotonic clock.
@@ -101,16 +102,21 @@ class SimulatorConfig:
             raise ValueError("auth_token: expected a non-empty string")
         if isinstance(self.sims, bool) or not isinstance(self.sims, int) or self.sims < 0:
             raise ValueError(f"sims: {self.sims!r} is not valid; expected an int >= 0")
-        unknown = set(self.status_mix) - SEEDABLE_STATUSES
+        seedable = Vocabulary.load().seedable_sim_statuses
+        unknown = {str(status) for status in self.status_mix} - seedable
         if unknown:
             raise ValueError(
-                f"status_mix: cannot seed SIMs in {sorted(unknown)}; "
-                f"use {sorted(SEEDABLE_STATUSES)}"
+                f"status_mix: cannot seed SIMs in {sorted(unknown)}; use {sorted(seedable)}"
             )
-        if any(weight < 0 for weight in self.status_mix.values()) or (
-            self.sims and not sum(self.status_mix.values()) > 0
-        ):
-            raise ValueError("status_mix: weights must be >= 0 and not all 0")
+        weights = list(self.status_mix.values())
+        if any(
+            isinstance(weight, bool)
+            or not isinstance(weight, int | float)
+            or not math.isfinite(weight)
+            or weight < 0
+            for weight in weights
+        ) or (self.sims and not sum(weights) > 0):
+            raise ValueError("status_mix: weights must be finite numbers >= 0, not all 0")
         if not 0 <= self.jitter < 1:
             raise ValueError(f"jitter: {self.jitter!r} is not valid; expected 0 <= jitter < 1")
         delays = [

@@ -213,8 +213,12 @@ def page_meta(
     first: int | None,
     last: int | None,
     more: bool,
+    extra: Sequence[str] = (),
 ) -> bytes:
-    """The `meta` object; every URL is absolute on `base` and keeps the filters."""
+    """The `meta` object; every URL is absolute on `base` and keeps the filters.
+
+    `extra` names fields the spec documents beyond `META_FIELDS`: they are sent as null.
+    """
     size = request.size
 
     def link(page: int, token: str | None) -> str:
@@ -236,4 +240,17 @@ def page_meta(
         ),
         "url": link(request.page, request.token_text),
     }
+    for name in extra:
+        meta.setdefault(name, None)
     return json.dumps(meta, separators=(",", ":")).encode("ascii")
+
+
+META_FIELDS = (
+    "first_page_url",
+    "key",
+    "next_page_url",
+    "page",
+    "page_size",
+    "previous_page_url",
+    "url",
+)

@@ -48,6 +48,7 @@ class Record:
         "_rendered_base",
         "date_created",
         "date_updated",
+        "extras",
         "seq",
         "sid",
     )
@@ -57,12 +58,21 @@ class Record:
         self.seq = seq
         self.date_created = created
         self.date_updated = created
+        # Fields the spec documents that this record does not model: sent as null.
+        self.extras: tuple[str, ...] = ()
         self._parts: list[bytes] | None = None
         self._rendered_base: bytes | None = None
         self._rendered = b""
 
     def to_dict(self, base: str) -> dict[str, Any]:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def document(self, base: str) -> dict[str, Any]:
+        """The resource's JSON object, with URLs on `base`."""
+        data = self.to_dict(base)
+        for name in self.extras:
+            data.setdefault(name, None)
+        return data
 
     def touch(self, updated: str | None = None) -> None:
         """Forget the cached JSON (call after every change)."""
@@ -77,7 +87,7 @@ class Record:
             return self._rendered
         parts = self._parts
         if parts is None:
-            parts = self._parts = _dumps(self.to_dict(_BASE)).split(_BASE_BYTES)
+            parts = self._parts = _dumps(self.document(_BASE)).split(_BASE_BYTES)
         rendered = base.join(parts)
         self._rendered_base = base
         self._rendered = rendered
@@ -153,6 +163,10 @@ class SimRecord(Record):
 
     def to_dict(self, base: str) -> dict[str, Any]:
         url = f"{base}/v1/Sims/{self.sid}"
+        links = {"data_sessions": f"{url}/DataSessions"}
+        if self.rate_plan_sid:  # links are URLs: a SIM without a Rate Plan has no such link
+            links["rate_plan"] = f"{base}/v1/RatePlans/{self.rate_plan_sid}"
+        links["usage_records"] = f"{url}/UsageRecords"
         return {
             "sid": self.sid,
             "unique_name": self.unique_name,
@@ -176,13 +190,7 @@ class SimRecord(Record):
             "date_created": self.date_created,
             "date_updated": self.date_updated,
             "url": url,
-            "links": {
-                "data_sessions": f"{url}/DataSessions",
-                "rate_plan": (
-                    f"{base}/v1/RatePlans/{self.rate_plan_sid}" if self.rate_plan_sid else None
-                ),
-                "usage_records": f"{url}/UsageRecords",
-            },
+            "links": links,
             "ip_address": self.ip_address,
         }
 

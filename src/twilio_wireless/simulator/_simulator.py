@@ -17,7 +17,7 @@ from ._clock import Clock, ManualClock, RealClock
 from ._config import SimulatorConfig
 from ._faults import FaultRegistry
 from ._records import RatePlanRecord, Record, SimRecord
-from ._state import TRANSITIONS, State
+from ._state import State
 from ._transport import SimulatorTransport
 
 __all__ = ["DEFAULT_BASE_URL", "WirelessSimulator"]
@@ -214,7 +214,7 @@ class WirelessSimulator:
     def _snapshot(self, record: Record | None) -> dict[str, Any] | None:
         if record is None:
             return None
-        return record.to_dict(DEFAULT_BASE_URL)
+        return record.document(DEFAULT_BASE_URL)
 
     def get_sim(self, sid_or_name: str) -> dict[str, Any] | None:
         """The SIM's JSON as the API would answer it (URLs on DEFAULT_BASE_URL), or None."""
@@ -245,7 +245,7 @@ class WirelessSimulator:
     def add_rate_plan(self, **fields: Any) -> dict[str, Any]:
         """Add a Rate Plan (fields as in the API's JSON, e.g. unique_name=, data_limit=)."""
         plan = self._state.add_rate_plan(**fields)
-        return plan.to_dict(DEFAULT_BASE_URL)
+        return plan.document(DEFAULT_BASE_URL)
 
     def add_sim(
         self,
@@ -273,7 +273,7 @@ class WirelessSimulator:
             e_id=e_id,
             sim_registration_code=sim_registration_code,
         )
-        return sim.to_dict(DEFAULT_BASE_URL)
+        return sim.document(DEFAULT_BASE_URL)
 
     def add_command(
         self,
@@ -290,18 +290,23 @@ class WirelessSimulator:
             record, command, direction=direction, transport=transport, status=status
         )
         self.after_request()
-        return created.to_dict(DEFAULT_BASE_URL)
+        return created.document(DEFAULT_BASE_URL)
 
     def set_sim_status(self, sim: str, status: str) -> dict[str, Any]:
-        """Force a SIM's status at once (no state machine, no delay, no callback)."""
-        if status not in TRANSITIONS:
-            raise ValueError(f"status: {status!r} is not a SIM status")
+        """Force a SIM's status at once (no state machine, no delay, no callback).
+
+        Any status the spec documents but `deleted` (see `SimulatorConfig.status_mix`).
+        """
+        status = str(status)  # a generated enum member is stored as its value
+        allowed = self._state.vocabulary.sim_statuses - {"deleted"}
+        if status not in allowed:
+            raise ValueError(f"status: {status!r} is not a SIM status; use {sorted(allowed)}")
         record = self._require_sim(sim)
         record.status = status
         record.pending_status = None
         record.token += 1
         record.touch(self._state.now_text())
-        return record.to_dict(DEFAULT_BASE_URL)
+        return record.document(DEFAULT_BASE_URL)
 
     def _require_sim(self, key: str) -> SimRecord:
         record = self._state.sims.lookup(key)

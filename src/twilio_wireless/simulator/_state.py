@@ -16,6 +16,10 @@ settles after `status_delays[target]` (with jitter); asking for the current stat
 answers 200. `new`, `updating`, `scheduled` and `deleted` cannot be requested. A SIM can
 be deleted only when `new`, `deactivated` or `canceled` (409 otherwise).
 
+A status the spec documents but this machine does not model (one a newer spec adds, read
+from the generated enums: see `_vocabulary`) can be seeded, listed and fetched; a change
+to or from it answers 400 (20001).
+
 Commands go `queued` -> `sent` -> `delivered` (or stay `sent` without a delivery
 receipt); a Command to a SIM that is not `ready` or `active` ends `failed`.
 """
@@ -24,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import math
 import random
 import re
 from bisect import insort
@@ -35,8 +40,9 @@ from ._clock import Clock
 from ._config import SimulatorConfig
 from ._errors import conflict, invalid
 from ._pagination import Collection
-from ._records import CommandRecord, RatePlanRecord, SimRecord, format_date
+from ._records import CommandRecord, RatePlanRecord, Record, SimRecord, format_date
 from ._usage import data_rate
+from ._vocabulary import MODELLED_SIM_STATUSES, Vocabulary
 
 __all__ = ["TRANSITIONS", "OutgoingCallback", "State"]
 
@@ -50,7 +56,6 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "canceled": frozenset(),
     "updating": frozenset(),
 }
-SIM_STATUSES = frozenset({*TRANSITIONS, "deleted"})
 NEEDS_RATE_PLAN = frozenset({"ready", "active"})
 DELETABLE = frozenset({"new", "deactivated", "canceled"})
 CONNECTED = frozenset({"ready", "active"})
@@ -133,6 +138,8 @@ class State:
         self.config = config
         self.clock = clock
         self.account_sid = config.account_sid
+        self.vocabulary = Vocabulary.load()
+        self._record_extras: dict[str, tuple[str, ...]] = {}
         self.sims: Collection[SimRecord] = Collection()
         self.rate_plans: Collection[RatePlanRecord] = Collection()
         self.commands: Collection[CommandRecord] = Collection()
@@ -214,6 +221,14 @@ class State:
 
     # --- records ---------------------------------------------------------------------
 
+    def _extras(self, model: str, record: Record) -> tuple[str, ...]:
+        """The fields the spec documents for `model` that records of its kind lack."""
+        found = self._record_extras.get(model)
+        if found is None:
+            found = self.vocabulary.extra_fields(model, record.to_dict(""))
+            self._record_extras[model] = found
+        return found
+
     def add_rate_plan(self, *, created: dt.datetime | None = None, **fields: Any) -> RatePlanRecord:
         stamp = format_date(created) if created is not None else self.now_text()
         plans = self.rate_plans
@@ -222,6 +237,7 @@ class State:
         )
         if plan.unique_name is not None:
             self.check_unique_name(plan.unique_name, "WP", None)
+        plan.extras = self._extras("RatePlan", plan)
         plans.add(plan, plan.unique_name)
         return plan
 
@@ -237,8 +253,12 @@ class State:
         sim_registration_code: str | None = None,
         created: dt.datetime | None = None,
     ) -> SimRecord:
-        if status not in TRANSITIONS or status == "updating":
-            raise ValueError(f"status: cannot add a SIM in status {status!r}")
+        status = str(status)  # a generated enum member is stored as its value
+        seedable = self.vocabulary.seedable_sim_statuses
+        if status not in seedable:
+            raise ValueError(
+                f"status: cannot add a SIM in status {status!r}; use {sorted(seedable)}"
+            )
         sims = self.sims
         if unique_name is not None:
             self.check_unique_name(unique_name, "DE", None)
@@ -260,6 +280,7 @@ class State:
             sim_registration_code=sim_registration_code,
             ip_address=_ip_for(seq) if status == "active" else None,
         )
+        sim.extras = self._extras("Sim", sim)
         sims.add(sim, unique_name)
         if sim.rate_plan_sid is not None:
             self.plan_usage[sim.rate_plan_sid] += 1
@@ -303,6 +324,7 @@ class State:
             callback_url=callback_url,
             callback_method=callback_method,
         )
+        record.extras = self._extras("Command", record)
         commands.add(record)
         which = 0 if direction == "to_sim" else 1
         for key in (sim.sid, ""):
@@ -368,11 +390,10 @@ class State:
 
     def check_status_change(self, sim: SimRecord, target: str, has_plan: bool) -> str:
         """'same' (200), 'pending' (already updating to it: 202) or 'change' (202)."""
-        if target not in SIM_STATUSES:
-            raise invalid(
-                f"Status {target!r} is not valid; expected one of "
-                "new, ready, active, suspended, deactivated, canceled"
-            )
+        vocabulary = self.vocabulary
+        if target not in vocabulary.sim_statuses:
+            expected = ", ".join(sorted(vocabulary.seedable_sim_statuses))
+            raise invalid(f"Status {target!r} is not valid; expected one of {expected}")
         current = sim.status
         if target == current:
             return "same"
@@ -382,6 +403,12 @@ class State:
             raise conflict(
                 f"Sim {sim.sid} is updating to {sim.pending_status}; wait for that change "
                 f"to finish before asking for {target}"
+            )
+        unmodelled = [s for s in (current, target) if s not in MODELLED_SIM_STATUSES]
+        if unmodelled:
+            raise invalid(
+                f"Invalid status transition for Sim {sim.sid}: {current} -> {target} "
+                f"(the simulator does not model changes to or from {unmodelled[0]})"
             )
         allowed = TRANSITIONS.get(current, frozenset())
         if target not in allowed:
@@ -591,9 +618,16 @@ def _status_list(count: int, mix: Mapping[str, float], rng: random.Random) -> li
     """Exactly `count` statuses in the proportions of `mix` (largest remainder), shuffled."""
     if count == 0:
         return []
-    weights = dict(mix)
-    total = sum(weights.values())
-    shares = {status: count * weight / total for status, weight in weights.items()}
+    weights: dict[str, float] = {}
+    for status, weight in mix.items():  # keys may be generated enum members
+        weights[str(status)] = weights.get(str(status), 0.0) + float(weight)
+    # Scaled by the largest weight first, so that neither the sum nor a share overflows.
+    peak = max(weights.values(), default=0.0)
+    if not (peak > 0 and math.isfinite(peak)):
+        raise ValueError("status_mix: weights must be finite numbers >= 0, not all 0")
+    scaled = {status: weight / peak for status, weight in weights.items()}
+    total = sum(scaled.values())
+    shares = {status: count * weight / total for status, weight in scaled.items()}
     counts = {status: int(share) for status, share in shares.items()}
     remainder = count - sum(counts.values())
     for status in sorted(shares, key=lambda s: (counts[s] - shares[s], s))[:remainder]:
