@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Generic, Self, TypeVar
 
 import attrs
 
+from . import _runtime
+
 if TYPE_CHECKING:
     import anyio
     from anyio.streams.memory import MemoryObjectSendStream
@@ -67,12 +69,9 @@ class BatchResults(Generic[T]):
 
     def __aiter__(self) -> AsyncIterator[BatchResult[T]]:
         if self._iterator is None:
-            import sniffio  # deferred: keeps `import twilio_wireless` light
-
-            asyncio_loop = sniffio.current_async_library() == "asyncio"
             self._iterator = (
                 _run_asyncio(self._sids, self._call, self._concurrency)
-                if asyncio_loop
+                if _runtime.on_asyncio()
                 else self._run_anyio()
             )
         return self._iterator

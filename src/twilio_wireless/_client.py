@@ -11,7 +11,8 @@ from typing import Self, TypeVar
 
 import httpx
 
-from ._default_transport import DefaultTransport
+from . import _transport
+from ._clock import Clock, check_clock
 from ._http import Connection, Requester, RequestOptions
 from ._polling import PollPolicy
 from ._resources import CommandsResource, RatePlansResource, SimsResource, UsageRecordsResource
@@ -65,6 +66,9 @@ class WirelessClient:
             this client and its views (default: no cap beyond the pool), so a gateway
             stays under Twilio's rate limits.
         user_agent_extensions: strings appended to the User-Agent, e.g. `["gateway/1.4"]`.
+        clock: the `Clock` retry backoff and 202 polling wait on (default: the system's
+            monotonic clock and `anyio.sleep`); tests pass a
+            `twilio_wireless.testing.FakeClock` so that no wait takes real time.
 
     Raises:
         ValueError: credentials are missing or malformed (the message names which).
@@ -88,6 +92,7 @@ class WirelessClient:
         keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY,
         max_concurrency: int | None = None,
         user_agent_extensions: Sequence[str] = (),
+        clock: Clock | None = None,
     ) -> None:
         username, password, self._account_sid = _credentials(
             account_sid, auth_token, api_key, api_secret
@@ -121,6 +126,7 @@ class WirelessClient:
             raise ValueError(
                 f"max_concurrency: {max_concurrency!r} is not valid; expected an int >= 1 or None"
             )
+        self._clock = check_clock(clock)
         token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
         headers = {
             "Authorization": f"Basic {token}",
@@ -128,24 +134,24 @@ class WirelessClient:
             "Accept": "application/json",
             "Accept-Encoding": "gzip, deflate",
         }
-        lean_transport: DefaultTransport | None = None
-        owns = http_client is None
-        if http_client is None:
-            limits = httpx.Limits(
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise ValueError(f"http_client: expected an httpx.AsyncClient, got {http_client!r}")
+        # The one path every request of this client takes, chosen here once: the given
+        # http_client, else the client's own aiohttp pool (an httpx one if built on trio).
+        transport = _transport.choose(
+            http_client,
+            limits=httpx.Limits(
                 max_connections=max_connections,
                 max_keepalive_connections=max_connections,
                 keepalive_expiry=keepalive_expiry,
-            )
-            lean_transport = DefaultTransport(limits=limits)
-            http_client = httpx.AsyncClient(
-                transport=lean_transport, timeout=_timeout(timeout), follow_redirects=False
-            )
+            ),
+            tls=resolved_url.startswith("https://"),
+        )
+        self._http_client = http_client
         self._connection = Connection(
             base_url=resolved_url,
             headers=headers,
-            http_client=http_client,
-            owns_http_client=owns,
-            lean_transport=lean_transport,
+            transport=transport,
             max_concurrency=max_concurrency,
         )
         self._bind(
@@ -157,7 +163,8 @@ class WirelessClient:
         )
 
     def _bind(self, options: RequestOptions) -> None:
-        requester = Requester(self._connection, options)
+        requester = Requester(self._connection, options, self._clock)
+        self._requester = requester
         self._options = options
         self.sims = SimsResource(requester)
         """SIMs: fetch, update, delete, list, usage records, data sessions."""
@@ -174,9 +181,9 @@ class WirelessClient:
         return self._connection.base_url
 
     @property
-    def http_client(self) -> httpx.AsyncClient:
-        """The underlying `httpx.AsyncClient` (yours, if you passed one)."""
-        return self._connection.http_client
+    def http_client(self) -> httpx.AsyncClient | None:
+        """The `httpx.AsyncClient` you passed, which requests go through; else None."""
+        return self._http_client
 
     @property
     def timeout(self) -> httpx.Timeout:
@@ -193,6 +200,20 @@ class WirelessClient:
         """How this client or view waits for SIM changes accepted with 202."""
         return self._options.poll
 
+    @property
+    def clock(self) -> Clock:
+        """The `Clock` retry backoff and 202 polling wait on (`with_options()` views share it).
+
+        Prefer passing `clock=` to the constructor. Setting it replaces the clock of this
+        client (or view) and of the views made from it afterwards, not of views made
+        before; a clock that is not a `Clock` raises ValueError.
+        """
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self._clock = self._requester.clock = check_clock(clock)
+
     def with_options(
         self,
         *,
@@ -207,7 +228,9 @@ class WirelessClient:
         """
         view = object.__new__(type(self))
         view._account_sid = self._account_sid
+        view._http_client = self._http_client
         view._connection = self._connection
+        view._clock = self._clock
         current = self._options
         view._bind(
             RequestOptions(

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import httpx
 
+from ._clock import SYSTEM_CLOCK, Clock
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -26,8 +27,8 @@ from ._retry import RetryEvent, RetryPolicy, should_retry
 if TYPE_CHECKING:
     import anyio
 
-    from ._default_transport import DefaultTransport
     from ._polling import PollPolicy
+    from ._transport import Transport
 
 T = TypeVar("T")
 
@@ -59,9 +60,7 @@ class Connection:
         *,
         base_url: str,
         headers: dict[str, str],
-        http_client: httpx.AsyncClient,
-        owns_http_client: bool,
-        lean_transport: DefaultTransport | None,
+        transport: Transport,
         max_concurrency: int | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
@@ -69,19 +68,11 @@ class Connection:
         self.url_builder = _UrlBuilder(self.base_url)
         # What httpx.Request would compute for a body-less request, computed once.
         self.get_headers = httpx.Headers([("Host", self.url_builder.netloc), *headers.items()])
-        self.http_client = http_client
-        self.owns_http_client = owns_http_client
-        # Our own client's transport is called directly: httpx.AsyncClient.send() adds
-        # ~130 us per request (URL merging, cookies, auth and redirect chains) that an
-        # SDK with fixed headers and no cookies does not need.
-        self.lean_transport = lean_transport
+        # The one seam requests leave through (see _transport), chosen by the client.
+        self.transport = transport
         self.closed = False
         self.max_concurrency = max_concurrency
         self._limiter: anyio.CapacityLimiter | None = None
-        # Every wait (retry backoff, poll interval) goes through these two, so tests can
-        # swap in a fake clock and lose no time (see the simulator's pytest plugin).
-        self.sleep: Callable[[float], Awaitable[None]] = _sleep
-        self.clock: Callable[[], float] = time.monotonic
 
     def limiter(self) -> anyio.CapacityLimiter | None:
         """The client-wide cap on requests in flight (created in the running loop)."""
@@ -95,8 +86,7 @@ class Connection:
 
     async def aclose(self) -> None:
         self.closed = True
-        if self.owns_http_client:
-            await self.http_client.aclose()
+        await self.transport.aclose()
 
 
 _EMPTY = httpx.ByteStream(b"")
@@ -128,18 +118,16 @@ class _UrlBuilder:
         return url
 
 
-async def _sleep(seconds: float) -> None:
-    import anyio  # deferred: keeps `import twilio_wireless` light
-
-    await anyio.sleep(seconds)
-
-
 class Requester:
     """Sends requests for the resources of one client (or view)."""
 
-    def __init__(self, connection: Connection, options: RequestOptions) -> None:
+    def __init__(
+        self, connection: Connection, options: RequestOptions, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         self.connection = connection
         self.options = options
+        # Every wait between attempts is on this clock (the client's `clock=`).
+        self.clock = clock
 
     @property
     def base_url(self) -> str:
@@ -188,7 +176,8 @@ class Requester:
         """
         policy = self.options.retry
         connection = self.connection
-        started = connection.clock()
+        clock = self.clock
+        started = clock()
         attempt = 1
         while True:
             try:
@@ -204,7 +193,7 @@ class Requester:
                     error,
                     attempt=attempt,
                     idempotent=idempotent,
-                    elapsed=connection.clock() - started,
+                    elapsed=clock() - started,
                 )
                 target = f"{request.method} {request.url.path}"
                 if not decision.retry:
@@ -232,7 +221,7 @@ class Requester:
                             error=error,
                         )
                     )
-            await connection.sleep(decision.delay)
+            await clock.sleep(decision.delay)
             attempt += 1
 
     async def _send_once(self, request: httpx.Request) -> httpx.Response:
@@ -241,10 +230,7 @@ class Requester:
             raise RuntimeError("this WirelessClient is closed; create a new one")
         started = time.perf_counter() if logger.isEnabledFor(logging.DEBUG) else 0.0
         try:
-            if connection.lean_transport is not None:
-                response = await connection.lean_transport.request_read(request)
-            else:
-                response = await connection.http_client.send(request)
+            response = await connection.transport.request_read(request)
         except httpx.TimeoutException as exc:
             raise APITimeoutError(
                 f"request timed out ({type(exc).__name__})",

@@ -11,6 +11,7 @@ import httpx
 from twilio_wireless_openapi.models.page_meta import PageMeta
 from twilio_wireless_openapi.types import json_loads
 
+from . import _runtime
 from ._http import Requester
 
 T = TypeVar("T")
@@ -182,9 +183,7 @@ class _PageIterator(Generic[T]):
 
 def _start(fetch: Coroutine[Any, Any, httpx.Response]) -> asyncio.Task[httpx.Response] | None:
     """Run `fetch` in the background on asyncio; elsewhere (trio) close it and return None."""
-    import sniffio  # deferred: keeps `import twilio_wireless` light
-
-    if sniffio.current_async_library() != "asyncio":
+    if not _runtime.on_asyncio():
         fetch.close()
         return None
     task = asyncio.get_running_loop().create_task(fetch)

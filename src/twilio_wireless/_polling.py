@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 import attrs
 from twilio_wireless_openapi.models.sim import Sim
 
+from ._clock import Clock
 from ._errors import PollTimeoutError, SimStatusChangeError
-from ._http import Connection
 
 __all__ = ["PollPolicy", "SimStatusChange"]
 
@@ -50,7 +50,7 @@ class SimStatusChange:
     `accepted` tells whether it was 202; `initial` is the SIM the update returned;
     `await change.wait()` polls until the SIM settles and returns it. `done` and `result`
     tell whether that has been seen. Waiting is cancellable at any point: cancelling
-    leaves no request behind.
+    leaves no request behind. Its waits are on `clock`, the client's.
     """
 
     def __init__(
@@ -58,7 +58,7 @@ class SimStatusChange:
         *,
         sid: str,
         fetch: Callable[[str], Awaitable[Sim]],
-        connection: Connection,
+        clock: Clock,
         policy: PollPolicy,
         initial: Sim | None,
         accepted: bool,
@@ -73,7 +73,7 @@ class SimStatusChange:
         self.polls = 0
         """GET requests made while waiting."""
         self._fetch = fetch
-        self._connection = connection
+        self._clock = clock
         self._policy = policy
         self._result: Sim | None = None
         if initial is not None and is_settled(initial, reset=reset):
@@ -110,7 +110,7 @@ class SimStatusChange:
         return self._check(self._result)
 
     async def _poll(self, limit: float) -> Sim:
-        clock, sleep, policy = self._connection.clock, self._connection.sleep, self._policy
+        clock, policy = self._clock, self._policy
         started = clock()
         deadline = started + limit
         interval = policy.interval
@@ -125,7 +125,7 @@ class SimStatusChange:
                     waited=clock() - started,
                 )
             if last is not None:  # a resumed wait polls at once
-                await sleep(min(interval, max(remaining, 0.0)))
+                await clock.sleep(min(interval, max(remaining, 0.0)))
                 interval = min(interval * policy.multiplier, policy.max_interval)
             last = await self._fetch(self.sid)
             self.polls += 1

@@ -441,11 +441,13 @@ async def test_readme_fragment_runs(block: Block) -> None:
         seeded_simulator() as simulator,
         simulator.http_client(SIMULATOR_URL) as http,
         tw.WirelessClient(
-            simulator.account_sid, simulator.auth_token, base_url=SIMULATOR_URL, http_client=http
+            simulator.account_sid,
+            simulator.auth_token,
+            base_url=SIMULATOR_URL,
+            http_client=http,
+            clock=FakeClock(on_advance=lambda seconds: simulator.manual_clock.advance(seconds)),
         ) as client,
     ):
-        clock = simulator.manual_clock
-        FakeClock(on_advance=lambda seconds: clock.advance(seconds)).install(client)
         sids = [
             sid
             for sid in simulator.sim_sids("ready")

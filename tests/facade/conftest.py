@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+import httpx
 import pytest
 
 import twilio_wireless as tw
@@ -24,6 +25,10 @@ def fake_clock() -> FakeClock:
 @pytest.fixture
 async def fast_client(fake_clock: FakeClock) -> AsyncIterator[tw.WirelessClient]:
     """Default policies except pinned jitter; every wait is recorded, none is slept."""
-    async with tw.WirelessClient(ACCOUNT, "token", base_url=BASE, retry=FIXED) as client:
-        fake_clock.install(client)
+    async with (
+        httpx.AsyncClient() as http,
+        tw.WirelessClient(
+            ACCOUNT, "token", base_url=BASE, retry=FIXED, http_client=http, clock=fake_clock
+        ) as client,
+    ):
         yield client

@@ -9,10 +9,11 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 import twilio_wireless as tw
-from twilio_wireless._default_transport import DefaultTransport
-from twilio_wireless._transport import AiohttpTransport
+from twilio_wireless._transport import AiohttpDefault, HttpxTransport
+from twilio_wireless._transport._aiohttp import AiohttpTransport
 
 from .. import bodies
+from ..clients import over_httpx
 
 ACCOUNT = "AC" + "1" * 32
 TOKEN = "super-secret-token-value"
@@ -42,7 +43,7 @@ def basic(user: str, password: str) -> str:
 
 async def test_account_sid_and_token_are_sent_as_basic_auth(httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(url=SIM_URL, json=bodies.sim(SIM_SID))
-    async with tw.WirelessClient(ACCOUNT, TOKEN) as client:
+    async with over_httpx(ACCOUNT, TOKEN) as client:
         await client.sims.fetch(SIM_SID)
     request = httpx_mock.get_request()
     assert request is not None
@@ -55,7 +56,7 @@ async def test_credentials_default_to_the_environment(
     monkeypatch.setenv("TWILIO_ACCOUNT_SID", ACCOUNT)
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", TOKEN)
     httpx_mock.add_response(url=SIM_URL, json=bodies.sim(SIM_SID))
-    async with tw.WirelessClient() as client:
+    async with over_httpx() as client:
         await client.sims.fetch(SIM_SID)
     request = httpx_mock.get_request()
     assert request is not None
@@ -69,7 +70,7 @@ async def test_api_key_and_secret_replace_the_auth_token(
     monkeypatch.setenv("TWILIO_API_KEY", key)
     monkeypatch.setenv("TWILIO_API_SECRET", "key-secret")
     httpx_mock.add_response(url=SIM_URL, json=bodies.sim(SIM_SID))
-    async with tw.WirelessClient() as client:
+    async with over_httpx() as client:
         await client.sims.fetch(SIM_SID)
     request = httpx_mock.get_request()
     assert request is not None
@@ -155,9 +156,7 @@ def test_bad_base_urls_are_refused(base_url: str) -> None:
 
 async def test_user_agent_names_the_sdk_python_and_extensions(httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(url=SIM_URL, json=bodies.sim(SIM_SID))
-    async with tw.WirelessClient(
-        ACCOUNT, TOKEN, user_agent_extensions=["pump-gateway/1.4"]
-    ) as client:
+    async with over_httpx(ACCOUNT, TOKEN, user_agent_extensions=["pump-gateway/1.4"]) as client:
         await client.sims.fetch(SIM_SID)
     request = httpx_mock.get_request()
     assert request is not None
@@ -176,7 +175,7 @@ async def test_default_timeouts_are_finite_and_sent_with_each_request(
     httpx_mock: HTTPXMock,
 ) -> None:
     httpx_mock.add_response(url=SIM_URL, json=bodies.sim(SIM_SID))
-    async with tw.WirelessClient(ACCOUNT, TOKEN) as client:
+    async with over_httpx(ACCOUNT, TOKEN) as client:
         assert client.timeout.connect is not None
         assert client.timeout.read is not None
         await client.sims.fetch(SIM_SID)
@@ -205,8 +204,9 @@ async def test_with_options_shares_the_pool_and_overrides_the_timeout(
     httpx_mock: HTTPXMock,
 ) -> None:
     httpx_mock.add_response(url=SIM_URL, json=bodies.sim(SIM_SID), is_reusable=True)
-    async with tw.WirelessClient(ACCOUNT, TOKEN) as client:
+    async with over_httpx(ACCOUNT, TOKEN) as client:
         fast = client.with_options(timeout=1.5)
+        assert fast._connection is client._connection
         assert fast.http_client is client.http_client
         assert fast.timeout == httpx.Timeout(1.5)
         assert client.timeout != fast.timeout
@@ -220,13 +220,49 @@ async def test_with_options_shares_the_pool_and_overrides_the_timeout(
 
 async def test_the_client_owns_an_aiohttp_backed_pool_and_closes_it() -> None:
     client = tw.WirelessClient(ACCOUNT, TOKEN)
-    transport = client.http_client._transport
-    assert isinstance(transport, DefaultTransport)
-    assert isinstance(transport.transport, AiohttpTransport)
+    transport = client._connection.transport
+    assert isinstance(transport, AiohttpDefault)
+    assert client.http_client is None
+    assert transport.tls
+    assert transport.transport is None  # nothing is set up before the first request
     await client.aclose()
-    assert client.http_client.is_closed
     with pytest.raises(RuntimeError, match="closed"):
         await client.sims.fetch(SIM_SID)
+
+
+async def test_a_plain_http_base_url_builds_no_tls_context() -> None:
+    async with tw.WirelessClient(ACCOUNT, TOKEN, base_url="http://127.0.0.1:9") as client:
+        transport = client._connection.transport
+        assert isinstance(transport, AiohttpDefault)
+        assert not transport.tls
+        with pytest.raises(tw.APIConnectionError):  # nothing listens on port 9
+            await client.with_options(retry=tw.RetryPolicy.none()).sims.fetch(SIM_SID)
+        assert transport.transport is not None
+        assert transport.transport._ssl_context is None
+
+
+async def test_aiohttp_is_set_up_off_the_event_loop_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from twilio_wireless._transport import _default
+
+    threads: list[str] = []
+    create = _default.AiohttpDefault._create
+
+    def recording(self: _default.AiohttpDefault) -> AiohttpTransport:
+        threads.append(threading.current_thread().name)
+        return create(self)
+
+    monkeypatch.setattr(_default.AiohttpDefault, "_create", recording)
+    async with tw.WirelessClient(ACCOUNT, TOKEN, base_url="http://127.0.0.1:9") as client:
+        quick = client.with_options(retry=tw.RetryPolicy.none())
+        for _ in range(3):  # concurrent first requests share one set-up
+            with pytest.raises(tw.APIConnectionError):
+                await quick.sims.fetch(SIM_SID)
+    assert len(threads) == 1
+    assert threads[0] != threading.current_thread().name
 
 
 async def test_a_user_http_client_is_used_as_given_and_not_closed(httpx_mock: HTTPXMock) -> None:
@@ -240,6 +276,7 @@ async def test_a_user_http_client_is_used_as_given_and_not_closed(httpx_mock: HT
         async with tw.WirelessClient(ACCOUNT, TOKEN, http_client=mine) as client:
             sim = await client.sims.fetch(SIM_SID)
             assert client.http_client is mine
+            assert isinstance(client._connection.transport, HttpxTransport)
         assert not mine.is_closed
     assert sim.sid == SIM_SID
     assert seen == [f"/v1/Sims/{SIM_SID}"]
@@ -247,8 +284,8 @@ async def test_a_user_http_client_is_used_as_given_and_not_closed(httpx_mock: HT
 
 async def test_pool_size_and_keepalive_are_configurable() -> None:
     async with tw.WirelessClient(ACCOUNT, TOKEN, max_connections=7, keepalive_expiry=2.5) as client:
-        transport = client.http_client._transport
-        assert isinstance(transport, DefaultTransport)
+        transport = client._connection.transport
+        assert isinstance(transport, AiohttpDefault)
         assert transport.limits.max_connections == 7
         assert transport.limits.keepalive_expiry == 2.5
     with pytest.raises(ValueError, match="keepalive_expiry"):
@@ -261,7 +298,7 @@ async def test_an_explicit_auth_token_wins_over_an_api_key_in_the_environment(
     monkeypatch.setenv("TWILIO_API_KEY", "SK" + "2" * 32)
     monkeypatch.setenv("TWILIO_API_SECRET", "env-secret")
     httpx_mock.add_response(url=SIM_URL, json=bodies.sim(SIM_SID))
-    async with tw.WirelessClient(ACCOUNT, TOKEN) as client:
+    async with over_httpx(ACCOUNT, TOKEN) as client:
         await client.sims.fetch(SIM_SID)
     request = httpx_mock.get_request()
     assert request is not None

@@ -12,6 +12,7 @@ from pytest_httpx import HTTPXMock
 import twilio_wireless as tw
 
 from .. import bodies
+from ..clients import over_httpx
 
 ACCOUNT = "AC" + "1" * 32
 BASE = "https://wireless.test"
@@ -44,7 +45,7 @@ def next_url(page: int, size: int = 2, host: str = BASE) -> str:
 
 @pytest.fixture
 async def client():  # type: ignore[no-untyped-def]
-    async with tw.WirelessClient(ACCOUNT, "token", base_url=BASE, retry=tw.RetryPolicy.none()) as c:
+    async with over_httpx(ACCOUNT, "token", base_url=BASE, retry=tw.RetryPolicy.none()) as c:
         yield c
 
 

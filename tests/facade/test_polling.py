@@ -10,6 +10,7 @@ import twilio_wireless as tw
 from twilio_wireless.testing import FakeClock
 
 from .. import bodies
+from ..clients import over_httpx
 from .conftest import SIM_SID, SIM_URL
 
 
@@ -164,13 +165,15 @@ async def test_a_transient_poll_error_is_retried_without_restarting_the_wait(
 async def test_cancellation_mid_poll_leaves_no_request_behind(httpx_mock: HTTPXMock) -> None:
     sleeping = anyio.Event()
 
-    async def sleep_forever(seconds: float) -> None:
-        sleeping.set()
-        await anyio.sleep_forever()
+    class SleepsForever(FakeClock):
+        async def sleep(self, seconds: float) -> None:
+            sleeping.set()
+            await anyio.sleep_forever()
 
     accept_then(httpx_mock)
-    async with tw.WirelessClient("AC" + "1" * 32, "t", base_url="https://wireless.test") as client:
-        client._connection.sleep = sleep_forever
+    async with over_httpx(
+        "AC" + "1" * 32, "t", base_url="https://wireless.test", clock=SleepsForever()
+    ) as client:
         with anyio.move_on_after(30) as scope:
             async with anyio.create_task_group() as group:
                 group.start_soon(lambda: client.sims.update(SIM_SID, status="active"))

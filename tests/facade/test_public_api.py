@@ -8,6 +8,7 @@ import twilio_wireless as tw
 
 EXPECTED = {
     "CellLocationEstimate",
+    "Clock",
     "CommandsUsage",
     "CommandsUsageDetail",
     "DataUsage",

@@ -8,6 +8,7 @@ import pytest
 from twilio_wireless._http import Connection, Requester, RequestOptions, _UrlBuilder
 from twilio_wireless._polling import PollPolicy
 from twilio_wireless._retry import RetryPolicy
+from twilio_wireless._transport import HttpxTransport
 
 
 @pytest.mark.parametrize(
@@ -45,9 +46,7 @@ def _requester() -> Requester:
     connection = Connection(
         base_url="https://wireless.test",
         headers={"Authorization": "Basic eDp5", "User-Agent": "ua", "Accept": "application/json"},
-        http_client=httpx.AsyncClient(),
-        owns_http_client=True,
-        lean_transport=None,
+        transport=HttpxTransport(httpx.AsyncClient(), owned=True),
     )
     options = RequestOptions(timeout=httpx.Timeout(5.0), retry=RetryPolicy(), poll=PollPolicy())
     return Requester(connection, options)

@@ -16,6 +16,7 @@ from twilio_wireless._retry import should_retry
 from twilio_wireless.testing import FakeClock
 
 from .. import bodies
+from ..clients import over_httpx
 from .conftest import BASE, SIM_SID, SIM_URL
 
 COMMANDS_URL = f"{BASE}/v1/Commands"
@@ -247,17 +248,19 @@ async def test_retry_none_per_call_view(
 async def test_cancellation_mid_backoff_stops_at_once(httpx_mock: HTTPXMock) -> None:
     sleeping = anyio.Event()
 
-    async def sleep_forever(seconds: float) -> None:
-        sleeping.set()
-        await anyio.sleep_forever()
+    class SleepsForever(FakeClock):
+        async def sleep(self, seconds: float) -> None:
+            sleeping.set()
+            await anyio.sleep_forever()
 
     httpx_mock.add_response(url=SIM_URL, status_code=503)
-    async with tw.WirelessClient("AC" + "1" * 32, "t", base_url=BASE) as client:
-        client._connection.sleep = sleep_forever
-        async with anyio.create_task_group() as group:
-            group.start_soon(client.sims.fetch, SIM_SID)
-            await sleeping.wait()
-            group.cancel_scope.cancel()
+    async with (
+        over_httpx("AC" + "1" * 32, "t", base_url=BASE, clock=SleepsForever()) as client,
+        anyio.create_task_group() as group,
+    ):
+        group.start_soon(client.sims.fetch, SIM_SID)
+        await sleeping.wait()
+        group.cancel_scope.cancel()
     assert len(httpx_mock.get_requests()) == 1
 
 
@@ -283,7 +286,7 @@ async def test_max_concurrency_caps_requests_in_flight(httpx_mock: HTTPXMock) ->
 
     httpx_mock.add_callback(slow, url=SIM_URL, is_reusable=True)
     async with (
-        tw.WirelessClient("AC" + "1" * 32, "t", base_url=BASE, max_concurrency=3) as client,
+        over_httpx("AC" + "1" * 32, "t", base_url=BASE, max_concurrency=3) as client,
         anyio.create_task_group() as group,
     ):
         for _ in range(20):

@@ -11,6 +11,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 import twilio_wireless as tw
+from ..clients import over_httpx
 from tests import bodies
 from twilio_wireless_openapi import errors
 from twilio_wireless_openapi.api.wireless_v1_sim import fetch_sim, update_sim
@@ -203,7 +204,7 @@ async def test_a_body_missing_an_identity_field_is_an_api_error(httpx_mock: HTTP
     body = bodies.sim(SIM_SID, status="active")
     del body["account_sid"]
     httpx_mock.add_response(json=body)
-    async with tw.WirelessClient(
+    async with over_httpx(
         bodies.ACCOUNT_SID, "token", base_url="https://wireless.test"
     ) as client:
         with pytest.raises(tw.APIError, match="could not parse the 200 response") as info:

@@ -1,7 +1,8 @@
 """Shared fixtures and wire helpers for the resource tests.
 
-Every request goes through pytest-httpx: the SDK's transport notices httpx's own transport
-is patched and routes through it, so `httpx_mock` sees exactly what would go on the wire.
+Every request goes through pytest-httpx: the clients are built over an `httpx.AsyncClient`
+(the SDK's httpx transport), which `httpx_mock` intercepts, so it sees exactly what would
+go on the wire.
 """
 
 from __future__ import annotations
@@ -41,8 +42,12 @@ async def client(httpx_mock: HTTPXMock) -> AsyncIterator[tw.WirelessClient]:
 
     Its waits (retry backoff, 202 polling) run on a FakeClock, so none takes real time.
     """
-    async with tw.WirelessClient(ACCOUNT_SID, AUTH_TOKEN, base_url=BASE_URL) as wireless:
-        FakeClock().install(wireless)
+    async with (
+        httpx.AsyncClient() as http,
+        tw.WirelessClient(
+            ACCOUNT_SID, AUTH_TOKEN, base_url=BASE_URL, http_client=http, clock=FakeClock()
+        ) as wireless,
+    ):
         yield wireless
 
 
@@ -53,12 +58,17 @@ def offline_client() -> Iterator[tw.WirelessClient]:
     A client costs ~20 ms to build (its TLS context); the validation tests never send, so
     they share this one instead (each still asserts `httpx_mock` saw no request).
     """
+    http = httpx.AsyncClient()
     wireless = tw.WirelessClient(
-        ACCOUNT_SID, AUTH_TOKEN, base_url=BASE_URL, retry=tw.RetryPolicy.none()
+        ACCOUNT_SID,
+        AUTH_TOKEN,
+        base_url=BASE_URL,
+        retry=tw.RetryPolicy.none(),
+        http_client=http,
+        clock=FakeClock(),  # should a call wrongly send, it fails at once
     )
-    FakeClock().install(wireless)  # should a call wrongly send, it fails at once
     yield wireless
-    asyncio.run(wireless.aclose())
+    asyncio.run(http.aclose())
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ import twilio_wireless as tw
 from twilio_wireless.testing import FakeClock
 
 from .. import bodies
+from ..clients import over_httpx
 from .conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -37,7 +38,7 @@ SECRETS = (AUTH_TOKEN, BASIC_AUTH, BASIC_AUTH.removeprefix("Basic "), f"{ACCOUNT
 @pytest.fixture
 async def client(httpx_mock: HTTPXMock) -> AsyncIterator[tw.WirelessClient]:
     """One request per call: the status mapping is under test here, not the retry policy."""
-    async with tw.WirelessClient(
+    async with over_httpx(
         ACCOUNT_SID, AUTH_TOKEN, base_url=BASE_URL, retry=tw.RetryPolicy.none()
     ) as wireless:
         yield wireless
@@ -470,8 +471,8 @@ async def test_retry_logs_do_not_contain_the_credentials(
     caplog.set_level(logging.DEBUG, logger="twilio_wireless")
     httpx_mock.add_response(status_code=503, json=twilio_error(503, 20503, "Unavailable"))
     httpx_mock.add_response(json=bodies.sim(SIM_SID))
-    async with tw.WirelessClient(ACCOUNT_SID, AUTH_TOKEN, base_url=BASE_URL) as client:
-        FakeClock().install(client)  # the backoff takes no time
+    # FakeClock: the backoff takes no time
+    async with over_httpx(ACCOUNT_SID, AUTH_TOKEN, base_url=BASE_URL, clock=FakeClock()) as client:
         sim = await client.sims.fetch(SIM_SID)
 
     assert sim.sid == SIM_SID

@@ -12,6 +12,7 @@ from pytest_httpx import HTTPXMock
 import twilio_wireless as tw
 from twilio_wireless.testing import FakeClock
 
+from ..clients import over_httpx
 from .conftest import (
     ACCOUNT_SID,
     AUTH_TOKEN,
@@ -203,7 +204,7 @@ async def test_update_answered_202_then_polls_the_sim_until_it_settles(
     httpx_mock: HTTPXMock, client: tw.WirelessClient, example: Example
 ) -> None:
     clock = FakeClock()
-    clock.install(client)
+    client.clock = clock
     body = example("UpdateSim", "update")
     httpx_mock.add_response(method="POST", status_code=202, json=settled(body, "updating"))
     httpx_mock.add_response(method="GET", json=settled(body, "updating"))
@@ -233,10 +234,9 @@ async def test_update_that_renames_polls_by_the_sid_it_was_answered_with(
         method="GET", url=BASE_URL + "/v1/Sims/pump%207", status_code=404, json={}
     )
     # No retries: the 404 for the old name must surface at once.
-    async with tw.WirelessClient(
-        ACCOUNT_SID, AUTH_TOKEN, base_url=BASE_URL, retry=tw.RetryPolicy.none()
+    async with over_httpx(
+        ACCOUNT_SID, AUTH_TOKEN, base_url=BASE_URL, retry=tw.RetryPolicy.none(), clock=FakeClock()
     ) as client:
-        FakeClock().install(client)
         sim = await client.sims.update("pump 7", unique_name="pump-7b", status="active")
 
     assert sim.status is tw.SimStatus.ACTIVE

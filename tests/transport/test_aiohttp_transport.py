@@ -6,7 +6,6 @@ import asyncio
 import base64
 import contextlib
 import gc
-import json
 import ssl
 import warnings
 from collections.abc import AsyncIterator
@@ -20,7 +19,8 @@ import pytest
 import trio
 from pytest_httpx import HTTPXMock
 
-from twilio_wireless._transport import AiohttpTransport, _map_exception
+import twilio_wireless as tw
+from twilio_wireless._transport._aiohttp import AiohttpTransport, _map_exception
 
 from .conftest import (
     CHUNKS,
@@ -386,7 +386,7 @@ def test_exception_table(exc: Exception, expected: type[Exception]) -> None:
     assert mapped.request is request
 
 
-# --- lifecycle and fallbacks -------------------------------------------------------------
+# --- lifecycle and event loops -------------------------------------------------------------
 
 
 @pytest.mark.asyncio
@@ -419,31 +419,34 @@ def test_session_follows_a_new_event_loop(threaded_server: MisbehavingServer) ->
     assert threaded_server.connections == 2
 
 
-def test_trio_falls_back_to_httpx_transport(threaded_server: MisbehavingServer) -> None:
-    async def main() -> httpx.Response:
+def test_a_client_built_on_trio_sends_through_httpx(threaded_server: MisbehavingServer) -> None:
+    # aiohttp needs asyncio: the transport is chosen for trio when the client is built there.
+    async def main() -> tuple[str, int]:
         with trio.fail_after(5):
-            async with httpx.AsyncClient(
-                transport=AiohttpTransport(), base_url=threaded_server.url, timeout=TIMEOUT
+            async with tw.WirelessClient(
+                "AC" + "0" * 32, "t", base_url=threaded_server.url, timeout=5.0
             ) as client:
-                return await client.get("/v1/Sims/a%2Fb?X=1&X=2")
+                transport = type(client._connection.transport).__name__
+                with pytest.raises(tw.APIError) as info:  # the server echoes, not a Sim
+                    await client.sims.fetch("DE" + "a" * 32)
+                return transport, info.value.status
 
-    response = trio.run(main)
-    assert response.status_code == 200
-    assert json.loads(response.content)["target"] == "/v1/Sims/a%2Fb?X=1&X=2"
-    # Only httpcore exposes its network stream; aiohttp responses do not.
-    assert "network_stream" in response.extensions
+    transport, status = trio.run(main)
+    assert transport == "HttpxTransport"
+    assert status == 200
+    assert threaded_server.connections == 1
 
 
 @pytest.mark.asyncio
-async def test_pytest_httpx_intercepts_requests(
+async def test_an_active_pytest_httpx_is_not_consulted(
     server: MisbehavingServer, httpx_mock: HTTPXMock
 ) -> None:
-    httpx_mock.add_response(url=f"{server.url}/v1/Sims", json={"mocked": True})
+    # No detection of test doubles: tests that mock HTTP pass an httpx.AsyncClient instead.
     async with make_client(server) as client:
         response = await client.get("/v1/Sims")
-    assert response.json() == {"mocked": True}
-    assert server.connections == 0
-    assert len(httpx_mock.get_requests()) == 1
+    assert response.status_code == 200
+    assert server.connections == 1
+    assert httpx_mock.get_requests() == []
 
 
 # request_read(): the SDK's read-whole-body path ---------------------------------------
@@ -529,7 +532,7 @@ def test_the_default_tls_context_verifies_with_certifi_or_the_environment(
 
     import certifi
 
-    from twilio_wireless._transport import _create_ssl_context
+    from twilio_wireless._transport._aiohttp import _create_ssl_context
 
     context = _create_ssl_context(True, trust_env=False)
     assert context.verify_mode == ssl.CERT_REQUIRED

@@ -160,7 +160,7 @@ class SimsResource(Resource):
         return SimStatusChange(
             sid=sid,
             fetch=self.fetch,
-            connection=requester.connection,
+            clock=requester.clock,
             policy=requester.options.poll,
             initial=initial,
             accepted=accepted,

@@ -17,9 +17,10 @@ In-process (no network, no server):
 
 As a server: `python -m twilio_wireless.simulator --port 8080 --sims 10000` (needs the
 `twilio-wireless[simulator]` extra). In pytest: the `wireless_simulator` and
-`wireless_client` fixtures (registered by this package's pytest plugin).
+`wireless_client` fixtures (the pytest plugin in `twilio_wireless.testing`).
 
-The simulator speaks HTTP only; it never imports the SDK client. Its behaviour:
+The simulator speaks HTTP only; it never imports the SDK client (nor its testing
+helpers), and importing it loads none of the client's modules. Its behaviour:
 
 - HTTP Basic auth with `account_sid`/`auth_token`; errors are Twilio's JSON body
   `{"code", "message", "more_info", "status"}` (codes: see `_errors`, summarised below).

@@ -14,13 +14,18 @@ Fixtures:
         `ManualClock`, callbacks captured in-process); override it to change them.
     wireless_simulator: a fresh `WirelessSimulator` per test, closed after it.
     wireless_client: a `twilio_wireless.WirelessClient` wired to it in-process, closed
-        after the test. With the manual clock, the client waits on a
-        `twilio_wireless.testing.FakeClock` tied to it: retry backoff and 202 polling take
-        no real time, and each wait advances the simulator's clock (so a SIM change
-        settles while `sims.update()` polls).
+        after the test. With the manual clock, the client is built with
+        `clock=FakeClock(...)` tied to it: retry backoff and 202 polling take no real
+        time, and each wait advances the simulator's clock (so a SIM change settles while
+        `sims.update()` polls).
+    wireless_httpx_client: a `WirelessClient` over a fresh `httpx.AsyncClient`, for tests
+        that mock HTTP themselves with pytest-httpx or respx (they intercept httpx, not the
+        SDK's own aiohttp pool); test credentials, base URL `https://wireless.test`, a
+        `FakeClock`.
 
-This module imports nothing heavy at collection time: the simulator and the SDK are
-imported when a fixture is first used.
+This module imports nothing heavy at collection time: the simulator and the SDK client
+are imported when a fixture is first used. It lives beside the testing helpers because it
+builds clients; the simulator itself never imports the SDK client.
 """
 
 from __future__ import annotations
@@ -78,23 +83,52 @@ async def wireless_client(
     import twilio_wireless
     from twilio_wireless.simulator import ManualClock
 
+    from ._clock import FakeClock
+
+    fake_clock: FakeClock | None = None
+    simulator_clock = wireless_simulator.clock
+    if isinstance(simulator_clock, ManualClock):
+        manual = simulator_clock
+
+        def follow(seconds: float) -> None:
+            manual.advance(seconds)
+
+        fake_clock = FakeClock(on_advance=follow)
     http_client = wireless_simulator.http_client(SIMULATOR_BASE_URL)
     client = twilio_wireless.WirelessClient(
         wireless_simulator.account_sid,
         wireless_simulator.auth_token,
         base_url=SIMULATOR_BASE_URL,
         http_client=http_client,
+        clock=fake_clock,
     )
-    clock = wireless_simulator.clock
-    if isinstance(clock, ManualClock):
-        from twilio_wireless.testing import FakeClock
-
-        def follow(seconds: float) -> None:
-            clock.advance(seconds)
-
-        FakeClock(on_advance=follow).install(client)
     try:
         yield client
     finally:
         await client.aclose()
         await http_client.aclose()
+
+
+MOCKED_BASE_URL = "https://wireless.test"
+
+
+@_async_fixture()
+async def wireless_httpx_client() -> AsyncIterator[twilio_wireless.WirelessClient]:
+    """A client over an httpx.AsyncClient, which pytest-httpx and respx intercept."""
+    import httpx
+
+    import twilio_wireless
+
+    from ._clock import FakeClock
+
+    async with (
+        httpx.AsyncClient() as http_client,
+        twilio_wireless.WirelessClient(
+            "AC" + "0" * 32,
+            "test-token",
+            base_url=MOCKED_BASE_URL,
+            http_client=http_client,
+            clock=FakeClock(),
+        ) as client,
+    ):
+        yield client

@@ -1,15 +1,14 @@
-"""aiohttp-backed transport for ``httpx.AsyncClient``.
+"""aiohttp-backed transport for ``httpx.AsyncClient``, and the SDK's default way out.
 
-httpx stays the public HTTP API of the SDK, but its default transport (httpcore) is several
+httpx stays the HTTP model of the SDK, but its default transport (httpcore) is several
 times slower than aiohttp under concurrency. :class:`AiohttpTransport` plugs aiohttp in
-underneath ``httpx.AsyncClient`` while keeping httpx semantics: the URL and headers go out
-exactly as httpx built them, ``httpx.Timeout`` is honoured, the body is returned undecoded so
-httpx handles ``Content-Encoding``, and every failure surfaces as the matching
-``httpx.TransportError`` subclass.
+underneath httpx's request and response objects while keeping httpx semantics: the URL and
+headers go out exactly as httpx built them, ``httpx.Timeout`` is honoured, the body is
+returned undecoded so httpx handles ``Content-Encoding``, and every failure surfaces as the
+matching ``httpx.TransportError`` subclass.
 
-Requests are delegated to a private ``httpx.AsyncHTTPTransport`` when aiohttp cannot or must
-not be used: outside an asyncio event loop (e.g. under trio), or while a test double such as
-pytest-httpx has patched httpx's own transport (it would otherwise never see our requests).
+It needs a running asyncio loop. Nothing here looks for test doubles: code that mocks HTTP
+(pytest-httpx, respx) gives the client an ``httpx.AsyncClient``, which takes the httpx path.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ import ssl
 from collections.abc import AsyncIterator
 
 import aiohttp
-import httpcore
 import httpx
 from aiohttp import http_exceptions
 from aiohttp.http import HttpVersion10
@@ -39,33 +37,8 @@ _SKIP_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
 _MAX_CACHED_TIMEOUTS = 64
 
 
-# Captured at import so a later monkeypatch of the class attribute (pytest-httpx patches
-# AsyncHTTPTransport, respx patches httpcore's pool) is detectable with an identity check.
-# If this module is imported while a patch is already active, the captured object is the
-# patch itself; the defining package is checked as well so such a capture is discarded.
-def _defined_in(function: object, package: str) -> bool:
-    module = getattr(function, "__module__", None)
-    return isinstance(module, str) and module.partition(".")[0] == package
-
-
-_HTTPX_HANDLE: object = httpx.AsyncHTTPTransport.handle_async_request
-if not _defined_in(_HTTPX_HANDLE, "httpx"):
-    _HTTPX_HANDLE = None
-_HTTPCORE_HANDLE: object = httpcore.AsyncConnectionPool.handle_async_request
-if not _defined_in(_HTTPCORE_HANDLE, "httpcore"):
-    _HTTPCORE_HANDLE = None
-
-
-def _httpx_transport_patched() -> bool:
-    """Whether a test double has replaced httpx's (or httpcore's) request handling."""
-    handle: object = httpx.AsyncHTTPTransport.handle_async_request
-    if handle is not _HTTPX_HANDLE and not _defined_in(handle, "httpx"):
-        return True
-    handle = httpcore.AsyncConnectionPool.handle_async_request
-    return handle is not _HTTPCORE_HANDLE and not _defined_in(handle, "httpcore")
-
-
 def _create_ssl_context(verify: ssl.SSLContext | str | bool, trust_env: bool) -> ssl.SSLContext:
+    """The TLS context httpx would build for `verify` (and the environment, if trusted)."""
     if isinstance(verify, ssl.SSLContext):
         return verify
     if isinstance(verify, str):
@@ -301,21 +274,20 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def __init__(
         self,
         *,
-        verify: ssl.SSLContext | str | bool = True,
+        verify: ssl.SSLContext | str | bool | None = True,
         limits: httpx.Limits = _DEFAULT_LIMITS,
         trust_env: bool = False,
     ) -> None:
-        self._ssl_context = _create_ssl_context(verify, trust_env)
+        # verify=None: plain HTTP only (e.g. a simulator on 127.0.0.1). No TLS context is
+        # built, which saves its certificate loading; an https:// request is refused.
+        self._ssl_context = None if verify is None else _create_ssl_context(verify, trust_env)
         self._limits = limits
         self._trust_env = trust_env
         self._state: _LoopState | None = None
-        self._fallback: httpx.AsyncHTTPTransport | None = None
         self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
         self._decoded_headers: dict[tuple[tuple[bytes, bytes], ...], list[tuple[str, str]]] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self._use_fallback():
-            return await self._fallback_transport().handle_async_request(request)
         response, pool = await self._send(request)
         return httpx.Response(
             status_code=response.status,
@@ -330,14 +302,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         The SDK's own request path reads every body whole; this skips the async stream
         chain (~10 us a request) while returning the same httpx.Response.
         """
-        if self._use_fallback():
-            response = await self._fallback_transport().handle_async_request(request)
-            response.request = request
-            try:
-                await response.aread()
-            finally:
-                await response.aclose()
-            return response
         raw, pool = await self._send(request)
         try:
             body = await raw.read()
@@ -367,17 +331,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             response.read()  # decodes gzip/deflate/br, as aread() would
         return response
 
-    def _use_fallback(self) -> bool:
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            return True  # no asyncio loop in this thread (trio, or anyio's trio backend)
-        return _httpx_transport_patched()
-
     async def _send(
         self, request: httpx.Request
     ) -> tuple[aiohttp.ClientResponse, asyncio.Semaphore | None]:
         """Send with aiohttp; the caller must release the response and the pool slot."""
+        if self._ssl_context is None and request.url.scheme == "https":
+            raise httpx.UnsupportedProtocol(
+                "this transport was built for plain HTTP (verify=None)", request=request
+            )
         loop = asyncio.get_running_loop()
         state = self._state
         if state is None or state.loop is not loop or state.session.closed:
@@ -457,7 +418,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         state, self._state = self._state, None
-        fallback, self._fallback = self._fallback, None
         if state is not None:
             try:
                 current: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
@@ -467,8 +427,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 await state.session.close()
             else:
                 await _dispose(state)
-        if fallback is not None:
-            await fallback.aclose()
 
     def _headers(self, request: httpx.Request) -> list[tuple[str, str]]:
         raw = request.headers.raw
@@ -511,7 +469,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         old = self._state
         max_connections = self._limits.max_connections
         connector = aiohttp.TCPConnector(
-            ssl=self._ssl_context,
+            ssl=self._ssl_context if self._ssl_context is not None else False,
             limit=0,  # enforced by _LoopState.pool, see handle_async_request
             limit_per_host=0,
             keepalive_timeout=self._limits.keepalive_expiry,
@@ -535,14 +493,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         elif old is not None:
             await old.session.close()
         return state
-
-    def _fallback_transport(self) -> httpx.AsyncHTTPTransport:
-        fallback = self._fallback
-        if fallback is None:
-            fallback = self._fallback = httpx.AsyncHTTPTransport(
-                verify=self._ssl_context, limits=self._limits, trust_env=self._trust_env
-            )
-        return fallback
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(limits={self._limits!r}, trust_env={self._trust_env!r})"

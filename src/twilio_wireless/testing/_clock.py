@@ -1,23 +1,12 @@
-"""Helpers for testing code that uses WirelessClient: waits that take no time.
-
-    from twilio_wireless.testing import FakeClock
-
-    clock = FakeClock()
-    clock.install(client)        # retry backoff and 202 polling now return at once
-    ...
-    assert clock.sleeps == [0.5, 1.0]
-
-The simulator's pytest plugin (`wireless_client` fixture) installs one for you, tied to
-the simulator's own clock, so a SIM change "settles" while the client polls.
-"""
+"""FakeClock: a `twilio_wireless.Clock` whose waits take no real time."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import anyio
-
-from ._client import WirelessClient
+if TYPE_CHECKING:
+    from .._client import WirelessClient
 
 __all__ = ["FakeClock"]
 
@@ -25,13 +14,18 @@ __all__ = ["FakeClock"]
 class FakeClock:
     """A monotonic clock that only moves when slept on (or advanced by hand).
 
+    A `twilio_wireless.Clock`: pass it as `WirelessClient(..., clock=FakeClock())` and
+    retry backoff and 202 polling return at once, each wait recorded in `sleeps`.
+
     Args:
+        start: the clock's reading to begin with.
         on_advance: called with the seconds each sleep or `advance()` moves the clock,
             e.g. to move a simulator's clock along with the client's.
     """
 
     def __init__(self, *, start: float = 0.0, on_advance: Callable[[float], None] | None = None):
         self.now = start
+        """The clock's current reading, in seconds."""
         self.sleeps: list[float] = []
         """Every wait the client asked for, in order."""
         self._on_advance = on_advance
@@ -47,12 +41,19 @@ class FakeClock:
 
     async def sleep(self, seconds: float) -> None:
         """Record the wait, advance the clock, and yield to other tasks without waiting."""
+        import anyio.lowlevel  # deferred: loading the pytest plugin stays cheap
+
         self.sleeps.append(seconds)
         self.advance(seconds)
         await anyio.lowlevel.checkpoint()
 
     def install(self, client: WirelessClient) -> None:
-        """Make `client` (and every view of it) wait on this clock."""
-        connection = client._connection
-        connection.clock = self
-        connection.sleep = self.sleep
+        """Make an existing `client` wait on this clock: the same as `client.clock = self`.
+
+        Prefer `WirelessClient(..., clock=FakeClock())`. Views made from `client` after
+        this share the clock; views made before keep theirs.
+        """
+        client.clock = self
+
+    def __repr__(self) -> str:
+        return f"<FakeClock now={self.now!r} sleeps={len(self.sleeps)}>"

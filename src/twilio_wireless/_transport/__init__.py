@@ -1,0 +1,47 @@
+"""The one seam every request crosses on its way out, chosen when the client is built.
+
+A `Transport` sends an `httpx.Request` and returns its `httpx.Response` with the body read.
+There are two:
+
+- `AiohttpDefault` (`_default.py`): the client's own pool over aiohttp, on asyncio, when
+  no `http_client` is given. aiohttp and the TLS context are set up on first use, off the
+  event loop thread.
+- `HttpxTransport` (`_httpx.py`): any `httpx.AsyncClient`: the user's (proxies, custom
+  certificates, event hooks, pytest-httpx and respx in tests), the simulator's in-process
+  one, or, for a client built on trio, one of the SDK's own.
+
+`choose()` is the only place the choice is made.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import httpx
+
+from .. import _runtime
+from ._default import AiohttpDefault
+from ._httpx import HttpxTransport
+
+__all__ = ["AiohttpDefault", "HttpxTransport", "Transport", "choose"]
+
+
+class Transport(Protocol):
+    """Sends a request and returns its response with the body read."""
+
+    async def request_read(self, request: httpx.Request) -> httpx.Response: ...
+
+    async def aclose(self) -> None: ...
+
+
+def choose(http_client: httpx.AsyncClient | None, *, limits: httpx.Limits, tls: bool) -> Transport:
+    """The transport of a client: the given http_client, else aiohttp (httpx on trio)."""
+    if http_client is not None:
+        return HttpxTransport(http_client, owned=False)
+    if _runtime.builds_for_trio():
+        # aiohttp needs asyncio; httpx's own transport runs on trio (through anyio).
+        return HttpxTransport(
+            httpx.AsyncClient(limits=limits, follow_redirects=False, trust_env=False),
+            owned=True,
+        )
+    return AiohttpDefault(limits=limits, tls=tls)

@@ -1,0 +1,69 @@
+"""The client's own pool over aiohttp, set up on first use away from the event loop.
+
+Importing aiohttp (~100 ms) and building a TLS context with certifi's bundle (~20 ms)
+would freeze every other task of a gateway's loop if done on the loop's thread at the
+first request; a client that never sends would pay for them at start-up. Both run once, in
+a worker thread, when the first request needs them; concurrent first requests share it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+import httpx
+
+from .. import _runtime
+
+if TYPE_CHECKING:
+    from ._aiohttp import AiohttpTransport
+
+
+class AiohttpDefault:
+    """An `AiohttpTransport` with these limits, built on first use (`tls`: for https)."""
+
+    def __init__(self, *, limits: httpx.Limits, tls: bool) -> None:
+        self.limits = limits
+        self.tls = tls
+        self._transport: AiohttpTransport | None = None
+        self._building: asyncio.Future[AiohttpTransport] | None = None
+
+    async def request_read(self, request: httpx.Request) -> httpx.Response:
+        transport = self._transport or await self._build()
+        return await transport.request_read(request)
+
+    async def _build(self) -> AiohttpTransport:
+        if self._building is None:
+            if not _runtime.on_asyncio():
+                raise RuntimeError(
+                    "this WirelessClient was built for asyncio (outside trio); build it inside "
+                    "trio, or pass http_client=httpx.AsyncClient()"
+                )
+            self._building = asyncio.ensure_future(asyncio.to_thread(self._create))
+        # shield: a first request cancelled while waiting must not cancel the set-up the
+        # other first requests are waiting for.
+        self._transport = await asyncio.shield(self._building)
+        return self._transport
+
+    def _create(self) -> AiohttpTransport:
+        from ._aiohttp import AiohttpTransport, _create_ssl_context  # aiohttp: heavy
+
+        # CA settings from SSL_CERT_FILE / SSL_CERT_DIR as httpx reads them; proxies and
+        # ~/.netrc are not read (aiohttp's trust_env would add netrc auth to requests that
+        # carry their own): pass an httpx.AsyncClient(proxy=...) for a proxy.
+        verify = _create_ssl_context(True, trust_env=True) if self.tls else None
+        return AiohttpTransport(verify=verify, limits=self.limits)
+
+    @property
+    def transport(self) -> AiohttpTransport | None:
+        """The aiohttp transport, once the first request has built it."""
+        return self._transport
+
+    async def aclose(self) -> None:
+        if self._building is not None and self._transport is None:
+            self._building.cancel()  # the thread finishes; its result is dropped
+        if self._transport is not None:
+            await self._transport.aclose()
+
+    def __repr__(self) -> str:
+        return f"AiohttpDefault(limits={self.limits!r}, tls={self.tls})"
