@@ -5,7 +5,7 @@
 import datetime
 import json
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from attrs import define
 
@@ -36,6 +36,16 @@ def format_datetime(value: datetime.datetime) -> str:
     return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+class ResponseLike(Protocol):
+    """What parse_response() reads of a response: an httpx.Response, or the SDK's own."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def content(self) -> bytes: ...
+
+
 @define(frozen=True)
 class Parameter:
     """One parameter of an operation as the spec declares it: where it goes, its type, its limits.
@@ -59,4 +69,11 @@ class Parameter:
     maximum: float | None = None
 
 
-__all__ = ["UNSET", "Parameter", "Unset", "format_datetime", "json_loads"]
+__all__ = [
+    "UNSET",
+    "Parameter",
+    "ResponseLike",
+    "Unset",
+    "format_datetime",
+    "json_loads",
+]

@@ -10,6 +10,8 @@ import time
 import httpx
 from twilio_wireless_openapi.models.sim import Sim
 
+from ._wire import WireRequest, WireResponse
+
 __all__ = [
     "APIConnectionError",
     "APIError",
@@ -55,7 +57,7 @@ class APIError(WirelessError):
         self,
         message: str,
         *,
-        response: httpx.Response,
+        response: WireResponse | httpx.Response,
         code: int | None = None,
         more_info: str | None = None,
     ) -> None:
@@ -64,11 +66,17 @@ class APIError(WirelessError):
         self.message = message
         self.more_info = more_info
         self.method: str = response.request.method
-        self.url = str(_without_userinfo(response.request.url))
+        self.url = _without_userinfo(str(response.request.url))
         request_id: str | None = response.headers.get("Twilio-Request-Id")
         self.request_id = request_id
-        self.response = response
+        self._response = response
         super().__init__(self._describe())
+
+    @property
+    def response(self) -> httpx.Response:
+        """The response as an `httpx.Response` (built when first asked for)."""
+        response = self._response
+        return response if isinstance(response, httpx.Response) else response.to_httpx()
 
     def _describe(self) -> str:
         code = f" (Twilio error {self.code})" if self.code is not None else ""
@@ -103,7 +111,7 @@ class RateLimitError(APIError):
         self,
         message: str,
         *,
-        response: httpx.Response,
+        response: WireResponse | httpx.Response,
         code: int | None = None,
         more_info: str | None = None,
     ) -> None:
@@ -122,9 +130,11 @@ class APIConnectionError(WirelessError):
     (connection refused, connect or pool timeout), so it is safe to send again.
     """
 
-    def __init__(self, message: str, *, request: httpx.Request, request_sent: bool) -> None:
+    def __init__(
+        self, message: str, *, request: WireRequest | httpx.Request, request_sent: bool
+    ) -> None:
         self.method = request.method
-        self.url = str(_without_userinfo(request.url))
+        self.url = _without_userinfo(str(request.url))
         self.request_sent = request_sent
         super().__init__(f"{message} - {self.method} {self.url}")
 
@@ -143,7 +153,7 @@ _BY_STATUS: dict[int, type[APIError]] = {
 }
 
 
-def error_from_response(response: httpx.Response) -> APIError:
+def error_from_response(response: WireResponse | httpx.Response) -> APIError:
     """Build the typed error for a non-2xx response; never fails on an odd body."""
     status = response.status_code
     error_type = _BY_STATUS.get(status) or (ServerError if status >= 500 else APIError)
@@ -185,8 +195,12 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, seconds)
 
 
-def _without_userinfo(url: httpx.URL) -> httpx.URL:
-    return url.copy_with(username=None, password=None) if url.userinfo else url
+def _without_userinfo(url: str) -> str:
+    scheme, separator, rest = url.partition("://")
+    authority, slash, tail = rest.partition("/")
+    if not separator or "@" not in authority:
+        return url
+    return f"{scheme}://{authority.rpartition('@')[2]}{slash}{tail}"
 
 
 class SimStatusChangeError(WirelessError):

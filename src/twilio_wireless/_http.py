@@ -1,7 +1,8 @@
 """The one request path: build the request from a generated builder, send it, map failures.
 
-Resources build an httpx.Request from a generated `request_kwargs()` and call
-`Requester.send()`, the only place a RetryPolicy wraps an attempt (`_send_once()`).
+Resources build a `WireRequest` from a generated `request_kwargs()` and call
+`Requester.send()`, the only place a RetryPolicy wraps an attempt (`_send_once()`). It
+crosses the client's one transport (see _transport) and comes back a `WireResponse`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ._errors import (
     error_from_response,
 )
 from ._retry import RetryEvent, RetryPolicy, should_retry
+from ._wire import WireRequest, WireResponse, encode_pairs
 
 if TYPE_CHECKING:
     import anyio
@@ -65,9 +67,6 @@ class Connection:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.headers = headers
-        self.url_builder = _UrlBuilder(self.base_url)
-        # What httpx.Request would compute for a body-less request, computed once.
-        self.get_headers = httpx.Headers([("Host", self.url_builder.netloc), *headers.items()])
         # The one seam requests leave through (see _transport), chosen by the client.
         self.transport = transport
         self.closed = False
@@ -89,35 +88,6 @@ class Connection:
         await self.transport.aclose()
 
 
-_EMPTY = httpx.ByteStream(b"")
-
-
-class _UrlBuilder:
-    """httpx.URLs on the base URL from already-encoded paths, without re-parsing each one.
-
-    Parsing a URL string costs httpx ~9 us; replacing the path and query of the parsed
-    base URL gives the same URL (tests compare them) for a fraction of that. Relies on
-    httpx 0.28's URL internals, so it checks them once and otherwise parses as usual.
-    """
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        base = httpx.URL(base_url)
-        self.base_path = base.raw_path.decode("ascii").split("?")[0].rstrip("/")
-        self.netloc = base.netloc.decode("ascii")
-        reference = getattr(base, "_uri_reference", None)
-        self._reference = reference if hasattr(reference, "_replace") else None
-
-    def build(self, path: str, query: str | None) -> httpx.URL:
-        if self._reference is None:
-            return httpx.URL(self.base_url + path + (f"?{query}" if query else ""))
-        url = httpx.URL.__new__(httpx.URL)
-        url._uri_reference = self._reference._replace(
-            path=self.base_path + path, query=query, fragment=None
-        )
-        return url
-
-
 class Requester:
     """Sends requests for the resources of one client (or view)."""
 
@@ -133,42 +103,40 @@ class Requester:
     def base_url(self) -> str:
         return self.connection.base_url
 
-    def build_request(self, kwargs: Mapping[str, Any]) -> httpx.Request:
-        """An httpx.Request from a generated endpoint's request_kwargs()."""
-        if "params" not in kwargs and "data" not in kwargs and "headers" not in kwargs:
-            # fetch and delete: the generated path is already percent-encoded
-            return self._bodyless(kwargs["method"].upper(), kwargs["url"], None)
-        extra_headers = kwargs.get("headers")
-        headers = self.connection.headers
-        if extra_headers:
-            headers = {**headers, **extra_headers}
-        return httpx.Request(
-            kwargs["method"].upper(),
-            self.connection.base_url + kwargs["url"],
-            params=kwargs.get("params"),
-            data=kwargs.get("data"),
-            headers=headers,
-            extensions={"timeout": self.options.timeout_seconds},
-        )
-
-    def build_get(self, raw_path: str) -> httpx.Request:
-        """A GET for an encoded path and query on the configured base URL (next pages)."""
-        path, _, query = raw_path.partition("?")
-        return self._bodyless("GET", path, query or None)
-
-    def _bodyless(self, method: str, path: str, query: str | None) -> httpx.Request:
+    def build_request(self, kwargs: Mapping[str, Any]) -> WireRequest:
+        """The request a generated endpoint's request_kwargs() describes, ready to send."""
         connection = self.connection
-        request = httpx.Request(
-            method,
-            connection.url_builder.build(path, query),
-            headers=connection.get_headers,
-            stream=_EMPTY,
-            extensions={"timeout": self.options.timeout_seconds},
+        path: str = kwargs["url"]  # already percent-encoded by the generated code
+        params = kwargs.get("params")
+        if params:
+            path = f"{path}?{encode_pairs(params)}"
+        data = kwargs.get("data")
+        headers: Mapping[str, str] = connection.headers
+        extra = kwargs.get("headers")
+        if extra:
+            headers = {**headers, **extra}
+        return WireRequest(
+            kwargs["method"].upper(),
+            connection.base_url + path,
+            path,
+            headers,
+            None if data is None else encode_pairs(data).encode("ascii"),
+            self.options.timeout_seconds,
         )
-        request.read()
-        return request
 
-    async def send(self, request: httpx.Request, *, idempotent: bool) -> httpx.Response:
+    def build_get(self, path_and_query: str) -> WireRequest:
+        """A GET for an encoded path and query on the configured base URL (next pages)."""
+        connection = self.connection
+        return WireRequest(
+            "GET",
+            connection.base_url + path_and_query,
+            path_and_query,
+            connection.headers,
+            None,
+            self.options.timeout_seconds,
+        )
+
+    async def send(self, request: WireRequest, *, idempotent: bool) -> WireResponse:
         """Send and return a 2xx response with its body read; raise a WirelessError otherwise.
 
         Transient failures are retried by the view's RetryPolicy; `idempotent` tells it
@@ -195,7 +163,7 @@ class Requester:
                     idempotent=idempotent,
                     elapsed=clock() - started,
                 )
-                target = f"{request.method} {request.url.path}"
+                target = f"{request.method} {request.path.partition('?')[0]}"
                 if not decision.retry:
                     if policy.max_attempts > 1:
                         logger.debug("not retrying %s: %s", target, decision.reason)
@@ -217,20 +185,20 @@ class Requester:
                             delay=decision.delay,
                             reason=decision.reason,
                             method=request.method,
-                            url=str(request.url),
+                            url=request.url,
                             error=error,
                         )
                     )
             await clock.sleep(decision.delay)
             attempt += 1
 
-    async def _send_once(self, request: httpx.Request) -> httpx.Response:
+    async def _send_once(self, request: WireRequest) -> WireResponse:
         connection = self.connection
         if connection.closed:
             raise RuntimeError("this WirelessClient is closed; create a new one")
         started = time.perf_counter() if logger.isEnabledFor(logging.DEBUG) else 0.0
         try:
-            response = await connection.transport.request_read(request)
+            response = await connection.transport.send(request)
         except httpx.TimeoutException as exc:
             raise APITimeoutError(
                 f"request timed out ({type(exc).__name__})",
@@ -247,7 +215,7 @@ class Requester:
             logger.debug(
                 "%s %s -> %d in %.1f ms",
                 request.method,
-                request.url.raw_path.decode("ascii", "replace"),
+                request.path,
                 response.status_code,
                 (time.perf_counter() - started) * 1000,
             )
@@ -255,7 +223,7 @@ class Requester:
             raise error_from_response(response)
         return response
 
-    def parse(self, response: httpx.Response, parser: Callable[[httpx.Response], T]) -> T:
+    def parse(self, response: WireResponse, parser: Callable[[WireResponse], T]) -> T:
         """Run a generated parser; a 2xx body it cannot read becomes an APIError."""
         try:
             return parser(response)

@@ -13,6 +13,7 @@ from twilio_wireless_openapi.types import json_loads
 
 from . import _runtime
 from ._http import Requester
+from ._wire import WireResponse
 
 T = TypeVar("T")
 
@@ -83,7 +84,7 @@ class AsyncPager(Generic[T]):
         """Collect every item (up to `limit`) into a list."""
         return [item async for item in self]
 
-    async def _send(self, path_and_query: str | None) -> httpx.Response:
+    async def _send(self, path_and_query: str | None) -> WireResponse:
         requester = self._requester
         if path_and_query is None:
             assert self._first_request is not None
@@ -92,10 +93,10 @@ class AsyncPager(Generic[T]):
             request = requester.build_get(path_and_query)
         return await requester.send(request, idempotent=True)
 
-    def _decode(self, response: httpx.Response) -> Any:
+    def _decode(self, response: WireResponse) -> Any:
         return self._requester.parse(response, _decode_page)
 
-    def _build(self, response: httpx.Response, body: Any) -> Page[T]:
+    def _build(self, response: WireResponse, body: Any) -> Page[T]:
         items, meta = self._requester.parse(response, lambda _: self._parse_page(body))
         return Page(
             items=items,
@@ -107,7 +108,7 @@ class AsyncPager(Generic[T]):
         )
 
 
-def _decode_page(response: httpx.Response) -> Any:
+def _decode_page(response: WireResponse) -> Any:
     if response.status_code != 200:
         raise ValueError(f"undocumented status {response.status_code} for a list")
     body = json_loads(response.content)
@@ -137,7 +138,7 @@ class _PageIterator(Generic[T]):
         self._started = False
         self._done = pager._limit == 0
         self._remaining = pager._limit
-        self._prefetch: asyncio.Task[httpx.Response] | None = None
+        self._prefetch: asyncio.Task[WireResponse] | None = None
 
     def __aiter__(self) -> _PageIterator[T]:
         return self
@@ -181,7 +182,7 @@ class _PageIterator(Generic[T]):
         return page
 
 
-def _start(fetch: Coroutine[Any, Any, httpx.Response]) -> asyncio.Task[httpx.Response] | None:
+def _start(fetch: Coroutine[Any, Any, WireResponse]) -> asyncio.Task[WireResponse] | None:
     """Run `fetch` in the background on asyncio; elsewhere (trio) close it and return None."""
     if not _runtime.on_asyncio():
         fetch.close()

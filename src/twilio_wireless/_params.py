@@ -19,8 +19,7 @@ from enum import Enum
 from functools import cache
 from typing import Any, Protocol, TypeVar
 
-import httpx
-from twilio_wireless_openapi.types import Parameter
+from twilio_wireless_openapi.types import Parameter, ResponseLike
 
 _SID = re.compile(r"^[A-Z]{2}[0-9a-fA-F]{32}\Z")
 SID_KINDS = {
@@ -50,7 +49,7 @@ class Operation(Protocol):
         """(path parameters..., params=checked values) -> the request's kwargs."""
 
     @property
-    def parse_response(self) -> Callable[[httpx.Response], Any]:
+    def parse_response(self) -> Callable[[ResponseLike], Any]:
         """A 2xx response -> its model."""
 
 

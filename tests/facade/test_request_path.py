@@ -1,75 +1,114 @@
-"""The lean request path builds exactly the requests httpx would."""
+"""The request path builds exactly the requests httpx would, without building httpx objects."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import httpx
 import pytest
 
-from twilio_wireless._http import Connection, Requester, RequestOptions, _UrlBuilder
+from twilio_wireless._http import Connection, Requester, RequestOptions
 from twilio_wireless._polling import PollPolicy
 from twilio_wireless._retry import RetryPolicy
 from twilio_wireless._transport import HttpxTransport
+from twilio_wireless._wire import WireRequest, WireResponse
+
+HEADERS = {"Authorization": "Basic eDp5", "User-Agent": "ua", "Accept": "application/json"}
 
 
-@pytest.mark.parametrize(
-    "base", ["https://wireless.twilio.com", "http://127.0.0.1:8080", "https://proxy.test/twilio"]
-)
-@pytest.mark.parametrize(
-    ("path", "query"),
-    [
-        ("/v1/Sims/DEaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", None),
-        ("/v1/Sims/pump%207%2Fa", None),
-        ("/v1/Sims/caf%C3%A9", None),
-        ("/v1/Sims", "Status=active&PageSize=1000&Page=3&PageToken=PAabc%3D%3D"),
-        ("/v1/UsageRecords", "Start=2015-07-30T20%3A00%3A00Z&End=2015-07-31T20%3A00%3A00Z"),
-    ],
-)
-def test_fast_urls_equal_parsed_ones(base: str, path: str, query: str | None) -> None:
-    built = _UrlBuilder(base).build(path, query)
-    expected = httpx.URL(base + path + (f"?{query}" if query else ""))
-    assert built == expected
-    assert built.raw_path == expected.raw_path
-    assert str(built) == str(expected)
-    assert built.host == expected.host
-    assert built.port == expected.port
-
-
-def test_the_fallback_without_httpx_internals_gives_the_same_url() -> None:
-    builder = _UrlBuilder("https://proxy.test/twilio")
-    builder._reference = None
-    assert builder.build("/v1/Sims", "Page=1") == httpx.URL(
-        "https://proxy.test/twilio/v1/Sims?Page=1"
-    )
-
-
-def _requester() -> Requester:
+def _requester(base_url: str = "https://wireless.test") -> Requester:
     connection = Connection(
-        base_url="https://wireless.test",
-        headers={"Authorization": "Basic eDp5", "User-Agent": "ua", "Accept": "application/json"},
+        base_url=base_url,
+        headers=HEADERS,
         transport=HttpxTransport(httpx.AsyncClient(), owned=True),
     )
     options = RequestOptions(timeout=httpx.Timeout(5.0), retry=RetryPolicy(), poll=PollPolicy())
     return Requester(connection, options)
 
 
-@pytest.mark.parametrize("method", ["get", "delete"])
-def test_bodyless_requests_match_httpx(method: str) -> None:
-    requester = _requester()
-    fast = requester.build_request({"method": method, "url": "/v1/Sims/a%2Fb"})
-    slow = httpx.Request(
-        method.upper(),
-        "https://wireless.test/v1/Sims/a%2Fb",
-        headers=requester.connection.headers,
+def _as_httpx(base_url: str, kwargs: dict[str, Any]) -> httpx.Request:
+    """What httpx builds from the same generated request_kwargs()."""
+    return httpx.Request(
+        kwargs["method"].upper(),
+        base_url + kwargs["url"],
+        params=kwargs.get("params"),
+        data=kwargs.get("data"),
+        headers={**HEADERS, **kwargs.get("headers", {})},
         extensions={"timeout": httpx.Timeout(5.0).as_dict()},
     )
-    assert fast.method == slow.method
-    assert fast.url == slow.url
-    assert fast.headers.raw == slow.headers.raw
-    assert fast.content == slow.content == b""
-    assert fast.extensions == slow.extensions
+
+
+@pytest.mark.parametrize(
+    "base", ["https://wireless.twilio.com", "http://127.0.0.1:8080", "https://proxy.test/twilio"]
+)
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"method": "get", "url": "/v1/Sims/DEaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"},
+        {"method": "delete", "url": "/v1/Sims/pump%207%2Fa"},
+        {"method": "get", "url": "/v1/Sims/caf%C3%A9"},
+        {
+            "method": "get",
+            "url": "/v1/Sims",
+            "params": {"Status": "active", "PageSize": 1000, "Iccid": "a b/c", "X": ["1", "2"]},
+        },
+        {
+            "method": "get",
+            "url": "/v1/UsageRecords",
+            "params": {"Start": "2015-07-30T20:00:00Z", "Granularity": "daily"},
+        },
+        {
+            "method": "post",
+            "url": "/v1/RatePlans",
+            "data": {
+                "UniqueName": "é plan&co",
+                "DataEnabled": True,
+                "VoiceEnabled": False,
+                "InternationalRoaming": ["data", "messaging"],
+            },
+            "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+        },
+        {
+            "method": "post",
+            "url": "/v1/Sims/DEaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "data": {},
+            "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+        },
+    ],
+)
+def test_wire_requests_equal_what_httpx_builds(base: str, kwargs: dict[str, Any]) -> None:
+    built = _requester(base).build_request(kwargs)
+    expected = _as_httpx(base, kwargs)
+    assert isinstance(built, WireRequest)
+    assert built.method == expected.method
+    assert httpx.URL(built.url) == expected.url
+    assert httpx.URL(built.url).raw_path == expected.url.raw_path
+    assert (built.body or b"") == expected.content
+    as_httpx = built.to_httpx()
+    assert as_httpx.url == expected.url
+    assert as_httpx.headers == expected.headers
+    assert as_httpx.content == expected.content
+    assert as_httpx.extensions == expected.extensions
 
 
 def test_next_page_requests_keep_the_query_as_sent() -> None:
     request = _requester().build_get("/v1/Sims?PageSize=50&Page=1&PageToken=PA%2Fx")
-    assert request.url.raw_path == b"/v1/Sims?PageSize=50&Page=1&PageToken=PA%2Fx"
-    assert request.url.host == "wireless.test"
+    url = httpx.URL(request.url)
+    assert url.raw_path == b"/v1/Sims?PageSize=50&Page=1&PageToken=PA%2Fx"
+    assert url.host == "wireless.test"
+    assert request.path == "/v1/Sims?PageSize=50&Page=1&PageToken=PA%2Fx"
+
+
+def test_a_wire_response_becomes_an_httpx_response_only_when_asked() -> None:
+    request = _requester().build_get("/v1/Sims/DEa")
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip", "X-A": "1"}
+    response = WireResponse(404, headers, b'{"code": 20404}', request)
+    assert response._httpx is None
+    converted = response.to_httpx()
+    assert converted is response.to_httpx()  # built once
+    assert converted.status_code == 404
+    assert converted.content == b'{"code": 20404}'  # already decoded: no gzip applied again
+    assert "Content-Encoding" not in converted.headers
+    assert converted.headers["X-A"] == "1"
+    assert converted.request.url == httpx.URL("https://wireless.test/v1/Sims/DEa")
+    assert response.reason_phrase == "Not Found"

@@ -1,7 +1,7 @@
 """The one seam every request crosses on its way out, chosen when the client is built.
 
-A `Transport` sends an `httpx.Request` and returns its `httpx.Response` with the body read.
-There are two:
+A `Transport` sends a `WireRequest` and returns its `WireResponse`, body read whole and
+decoded. There are two:
 
 - `AiohttpDefault` (`_default.py`): the client's own pool over aiohttp, on asyncio, when
   no `http_client` is given. aiohttp and the TLS context are set up on first use, off the
@@ -20,6 +20,7 @@ from typing import Protocol
 import httpx
 
 from .. import _runtime
+from .._wire import WireRequest, WireResponse
 from ._default import AiohttpDefault
 from ._httpx import HttpxTransport
 
@@ -29,7 +30,7 @@ __all__ = ["AiohttpDefault", "HttpxTransport", "Transport", "choose"]
 class Transport(Protocol):
     """Sends a request and returns its response with the body read."""
 
-    async def request_read(self, request: httpx.Request) -> httpx.Response: ...
+    async def send(self, request: WireRequest) -> WireResponse: ...
 
     async def aclose(self) -> None: ...
 

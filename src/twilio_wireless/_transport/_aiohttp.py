@@ -16,7 +16,8 @@ from __future__ import annotations
 import asyncio
 import os
 import ssl
-from collections.abc import AsyncIterator
+import zlib
+from collections.abc import AsyncIterator, Callable, Mapping
 
 import aiohttp
 import httpx
@@ -24,6 +25,8 @@ from aiohttp import http_exceptions
 from aiohttp.http import HttpVersion10
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
+
+from .._wire import WireRequest, WireResponse
 
 __all__ = ["AiohttpTransport"]
 
@@ -263,6 +266,26 @@ class _ResponseStream(httpx.AsyncByteStream):
             self._pool.release()
 
 
+def _decode(body: bytes, encoding: str, request: WireRequest) -> bytes:
+    """A gzip or deflate body decoded, as httpx decodes it (we only ask for these two)."""
+    kind = encoding.strip().lower()
+    try:
+        if kind == "gzip":
+            return zlib.decompress(body, zlib.MAX_WBITS | 16)
+        if kind == "deflate":
+            try:
+                return zlib.decompress(body)
+            except zlib.error:  # raw deflate, without the zlib header, as some servers send
+                return zlib.decompress(body, -zlib.MAX_WBITS)
+    except zlib.error as exc:
+        raise httpx.DecodingError(
+            f"could not decode the {kind} body: {exc}", request=request.to_httpx()
+        ) from None
+    raise httpx.DecodingError(
+        f"unexpected Content-Encoding {encoding!r}", request=request.to_httpx()
+    )
+
+
 class AiohttpTransport(httpx.AsyncBaseTransport):
     """``httpx.AsyncBaseTransport`` that sends requests with aiohttp.
 
@@ -296,18 +319,25 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             extensions=_extensions(response),
         )
 
-    async def request_read(self, request: httpx.Request) -> httpx.Response:
-        """Send `request` and return its response with the body already read.
+    async def send(self, request: WireRequest) -> WireResponse:
+        """Send a `WireRequest` and return its response, body read and decoded.
 
-        The SDK's own request path reads every body whole; this skips the async stream
-        chain (~10 us a request) while returning the same httpx.Response.
+        The SDK's default path: no httpx object is built unless a failure is reported
+        (httpx exceptions carry an httpx.Request).
         """
-        raw, pool = await self._send(request)
+        raw, pool = await self._open(
+            request.method,
+            request.url,
+            request.headers,
+            request.body,
+            request.timeout,
+            request.to_httpx,
+        )
         try:
             body = await raw.read()
         except Exception as exc:
             raw.close()  # a half-read connection can never be reused
-            mapped = _map_exception(exc, request, in_body=True)
+            mapped = _map_exception(exc, request.to_httpx(), in_body=True)
             if mapped is exc:
                 raise
             raise mapped from _cause(exc)
@@ -315,40 +345,66 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             raw.release()
             if pool is not None:
                 pool.release()
-        response = httpx.Response(
-            status_code=raw.status,
-            headers=raw.raw_headers,
-            stream=httpx.ByteStream(body),
-            request=request,
-            extensions=_extensions(raw),
-        )
         encoding = raw.headers.get("Content-Encoding")
-        if encoding is None or encoding.strip().lower() == "identity":
-            # What read() would produce, without its ~6 us decoder chain (httpx 0.28
-            # keeps the body in _content; tests compare this with read()).
-            response._content = body
-        else:
-            response.read()  # decodes gzip/deflate/br, as aread() would
-        return response
+        if encoding is not None and encoding.strip().lower() != "identity":
+            body = _decode(body, encoding, request)
+        return WireResponse(raw.status, raw.headers, body, request)
 
     async def _send(
         self, request: httpx.Request
     ) -> tuple[aiohttp.ClientResponse, asyncio.Semaphore | None]:
         """Send with aiohttp; the caller must release the response and the pool slot."""
-        if self._ssl_context is None and request.url.scheme == "https":
+        url = request.url
+        if url.userinfo:
+            # httpx has already turned the userinfo into an Authorization header;
+            # aiohttp would reject (or duplicate) it.
+            url = url.copy_with(username=None, password=None)
+        headers = self._headers(request)
+        stream = request.stream
+        data: bytes | AsyncIterator[bytes] | None
+        if isinstance(stream, httpx.ByteStream):
+            data = b"".join(stream) or None
+        else:
+            data = _body_iterator(request)
+            # aiohttp refuses an explicit "Transfer-Encoding: chunked" header together
+            # with a body of unknown length; it adds the identical header itself.
+            headers = [
+                (k, v)
+                for k, v in headers
+                if k.lower() != "transfer-encoding" or v.lower() != "chunked"
+            ]
+        return await self._open(
+            request.method,
+            str(url),
+            headers,
+            data,
+            request.extensions.get("timeout"),
+            lambda: request,
+        )
+
+    async def _open(
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | list[tuple[str, str]],
+        data: bytes | AsyncIterator[bytes] | None,
+        timeouts: Mapping[str, float | None] | None,
+        request: Callable[[], httpx.Request],
+    ) -> tuple[aiohttp.ClientResponse, asyncio.Semaphore | None]:
+        """Start a request; `request()` gives the httpx.Request that failures report."""
+        if self._ssl_context is None and url.startswith("https:"):
             raise httpx.UnsupportedProtocol(
-                "this transport was built for plain HTTP (verify=None)", request=request
+                "this transport was built for plain HTTP (verify=None)", request=request()
             )
         loop = asyncio.get_running_loop()
         state = self._state
         if state is None or state.loop is not loop or state.session.closed:
             state = await self._switch_state(loop)
 
-        timeout = request.extensions.get("timeout")
-        if timeout:
-            connect = timeout.get("connect")
-            read = timeout.get("read")
-            pool_timeout = timeout.get("pool")
+        if timeouts:
+            connect = timeouts.get("connect")
+            read = timeouts.get("read")
+            pool_timeout = timeouts.get("pool")
         else:
             connect = read = pool_timeout = None
         client_timeout = self._timeouts.get((connect, read))
@@ -370,50 +426,29 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                         await pool.acquire()
                 except TimeoutError:
                     raise httpx.PoolTimeout(
-                        "Timed out waiting for a free connection", request=request
+                        "Timed out waiting for a free connection", request=request()
                     ) from None
             else:
                 await pool.acquire()
 
         try:
-            url = request.url
-            if url.userinfo:
-                # httpx has already turned the userinfo into an Authorization header;
-                # aiohttp would reject (or duplicate) it.
-                url = url.copy_with(username=None, password=None)
-            headers = self._headers(request)
-            stream = request.stream
-            data: bytes | AsyncIterator[bytes] | None
-            if isinstance(stream, httpx.ByteStream):
-                data = b"".join(stream) or None
-            else:
-                data = _body_iterator(request)
-                # aiohttp refuses an explicit "Transfer-Encoding: chunked" header together
-                # with a body of unknown length; it adds the identical header itself.
-                headers = [
-                    (k, v)
-                    for k, v in headers
-                    if k.lower() != "transfer-encoding" or v.lower() != "chunked"
-                ]
-            try:
-                response = await state.session.request(
-                    request.method,
-                    URL(str(url), encoded=True),
-                    headers=headers,
-                    data=data,
-                    timeout=client_timeout,
-                    allow_redirects=False,
-                )
-            except Exception as exc:
-                mapped = _map_exception(exc, request, in_body=False)
-                if mapped is exc:
-                    raise
-                raise mapped from _cause(exc)
-        except BaseException:
+            response = await state.session.request(
+                method,
+                URL(url, encoded=True),
+                headers=headers,
+                data=data,
+                timeout=client_timeout,
+                allow_redirects=False,
+            )
+        except BaseException as exc:
             if pool is not None:
                 pool.release()
-            raise
-
+            if not isinstance(exc, Exception):
+                raise
+            mapped = _map_exception(exc, request(), in_body=False)
+            if mapped is exc:
+                raise
+            raise mapped from _cause(exc)
         return response, pool
 
     async def aclose(self) -> None:

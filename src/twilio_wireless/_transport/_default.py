@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from .. import _runtime
+from .._wire import WireRequest, WireResponse
 
 if TYPE_CHECKING:
     from ._aiohttp import AiohttpTransport
@@ -28,9 +29,9 @@ class AiohttpDefault:
         self._transport: AiohttpTransport | None = None
         self._building: asyncio.Future[AiohttpTransport] | None = None
 
-    async def request_read(self, request: httpx.Request) -> httpx.Response:
+    async def send(self, request: WireRequest) -> WireResponse:
         transport = self._transport or await self._build()
-        return await transport.request_read(request)
+        return await transport.send(request)
 
     async def _build(self) -> AiohttpTransport:
         if self._building is None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from .._wire import WireRequest, WireResponse
+
 
 class HttpxTransport:
     """Sends through `client` and reads the whole body; closes it only if `owned`."""
@@ -12,9 +14,16 @@ class HttpxTransport:
         self.client = client
         self.owned = owned
 
-    async def request_read(self, request: httpx.Request) -> httpx.Response:
-        # send() with stream=False reads the body and closes the response.
-        return await self.client.send(request)
+    async def send(self, request: WireRequest) -> WireResponse:
+        # send() with stream=False reads (and decodes) the body and closes the response.
+        response = await self.client.send(request.to_httpx())
+        return WireResponse(
+            response.status_code,
+            response.headers,
+            response.content,
+            request,
+            as_httpx=response,
+        )
 
     async def aclose(self) -> None:
         if self.owned:

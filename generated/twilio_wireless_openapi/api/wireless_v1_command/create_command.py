@@ -3,14 +3,12 @@
 from collections.abc import Mapping
 from typing import Any, Literal, Required, TypedDict
 
-import httpx
-
 from ... import errors
 from ...models.command import Command
 from ...models.command_mode import CommandMode
 from ...models.create_command_request import CreateCommandRequest
 from ...models.http_method import HttpMethod
-from ...types import UNSET, Parameter, Unset, json_loads
+from ...types import UNSET, Parameter, ResponseLike, Unset, json_loads
 
 
 def request_kwargs(
@@ -32,7 +30,7 @@ def request_kwargs(
     return _kwargs
 
 
-def parse_response(response: httpx.Response) -> Command:
+def parse_response(response: ResponseLike) -> Command:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 201:
         response_201 = Command.from_dict(json_loads(response.content))

@@ -4,11 +4,9 @@ from collections.abc import Mapping
 from typing import Any, TypedDict
 from urllib.parse import quote
 
-import httpx
-
 from ... import errors
 from ...models.command import Command
-from ...types import Parameter, json_loads
+from ...types import Parameter, ResponseLike, json_loads
 
 
 def request_kwargs(
@@ -25,7 +23,7 @@ def request_kwargs(
     return _kwargs
 
 
-def parse_response(response: httpx.Response) -> Command:
+def parse_response(response: ResponseLike) -> Command:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
         response_200 = Command.from_dict(json_loads(response.content))

@@ -3,14 +3,12 @@
 from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
 
-import httpx
-
 from ... import errors
 from ...models.command_direction import CommandDirection
 from ...models.command_page import CommandPage
 from ...models.command_status import CommandStatus
 from ...models.command_transport import CommandTransport
-from ...types import UNSET, Parameter, Unset, json_loads
+from ...types import UNSET, Parameter, ResponseLike, Unset, json_loads
 
 
 def request_kwargs(
@@ -63,7 +61,7 @@ def request_kwargs(
     return _kwargs
 
 
-def parse_response(response: httpx.Response) -> CommandPage:
+def parse_response(response: ResponseLike) -> CommandPage:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
         response_200 = CommandPage.from_dict(json_loads(response.content))

@@ -4,11 +4,9 @@ from collections.abc import Mapping
 from typing import Any, TypedDict
 from urllib.parse import quote
 
-import httpx
-
 from ... import errors
 from ...models.data_session_page import DataSessionPage
-from ...types import UNSET, Parameter, Unset, json_loads
+from ...types import UNSET, Parameter, ResponseLike, Unset, json_loads
 
 
 def request_kwargs(
@@ -40,7 +38,7 @@ def request_kwargs(
     return _kwargs
 
 
-def parse_response(response: httpx.Response) -> DataSessionPage:
+def parse_response(response: ResponseLike) -> DataSessionPage:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
         response_200 = DataSessionPage.from_dict(json_loads(response.content))

@@ -3,13 +3,11 @@
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal, TypedDict
 
-import httpx
-
 from ... import errors
 from ...models.create_rate_plan_request import CreateRatePlanRequest
 from ...models.data_limit_strategy import DataLimitStrategy
 from ...models.rate_plan import RatePlan
-from ...types import UNSET, Parameter, Unset, json_loads
+from ...types import UNSET, Parameter, ResponseLike, Unset, json_loads
 
 
 def request_kwargs(
@@ -31,7 +29,7 @@ def request_kwargs(
     return _kwargs
 
 
-def parse_response(response: httpx.Response) -> RatePlan:
+def parse_response(response: ResponseLike) -> RatePlan:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 201:
         response_201 = RatePlan.from_dict(json_loads(response.content))

@@ -3,11 +3,9 @@
 from collections.abc import Mapping
 from typing import Any, TypedDict
 
-import httpx
-
 from ... import errors
 from ...models.rate_plan_page import RatePlanPage
-from ...types import UNSET, Parameter, Unset, json_loads
+from ...types import UNSET, Parameter, ResponseLike, Unset, json_loads
 
 
 def request_kwargs(
@@ -36,7 +34,7 @@ def request_kwargs(
     return _kwargs
 
 
-def parse_response(response: httpx.Response) -> RatePlanPage:
+def parse_response(response: ResponseLike) -> RatePlanPage:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
         response_200 = RatePlanPage.from_dict(json_loads(response.content))

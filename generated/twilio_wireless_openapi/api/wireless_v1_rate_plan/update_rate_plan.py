@@ -4,12 +4,10 @@ from collections.abc import Mapping
 from typing import Any, TypedDict
 from urllib.parse import quote
 
-import httpx
-
 from ... import errors
 from ...models.rate_plan import RatePlan
 from ...models.update_rate_plan_request import UpdateRatePlanRequest
-from ...types import UNSET, Parameter, Unset, json_loads
+from ...types import UNSET, Parameter, ResponseLike, Unset, json_loads
 
 
 def request_kwargs(
@@ -34,7 +32,7 @@ def request_kwargs(
     return _kwargs
 
 
-def parse_response(response: httpx.Response) -> RatePlan:
+def parse_response(response: ResponseLike) -> RatePlan:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
         response_200 = RatePlan.from_dict(json_loads(response.content))

@@ -4,10 +4,8 @@ from collections.abc import Mapping
 from typing import Any, TypedDict
 from urllib.parse import quote
 
-import httpx
-
 from ... import errors
-from ...types import Parameter
+from ...types import Parameter, ResponseLike
 
 
 def request_kwargs(
@@ -24,7 +22,7 @@ def request_kwargs(
     return _kwargs
 
 
-def parse_response(response: httpx.Response) -> Any:
+def parse_response(response: ResponseLike) -> Any:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 204:
         return None

@@ -3,12 +3,10 @@
 from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
 
-import httpx
-
 from ... import errors
 from ...models.sim_page import SimPage
 from ...models.sim_status import SimStatus
-from ...types import UNSET, Parameter, Unset, json_loads
+from ...types import UNSET, Parameter, ResponseLike, Unset, json_loads
 
 
 def request_kwargs(
@@ -56,7 +54,7 @@ def request_kwargs(
     return _kwargs
 
 
-def parse_response(response: httpx.Response) -> SimPage:
+def parse_response(response: ResponseLike) -> SimPage:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
         response_200 = SimPage.from_dict(json_loads(response.content))

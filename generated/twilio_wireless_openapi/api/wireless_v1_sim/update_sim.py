@@ -4,15 +4,13 @@ from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
 from urllib.parse import quote
 
-import httpx
-
 from ... import errors
 from ...models.http_method import HttpMethod
 from ...models.sim import Sim
 from ...models.sim_reset_status import SimResetStatus
 from ...models.sim_status import SimStatus
 from ...models.update_sim_request import UpdateSimRequest
-from ...types import UNSET, Parameter, Unset, json_loads
+from ...types import UNSET, Parameter, ResponseLike, Unset, json_loads
 
 
 def request_kwargs(
@@ -37,7 +35,7 @@ def request_kwargs(
     return _kwargs
 
 
-def parse_response(response: httpx.Response) -> Sim:
+def parse_response(response: ResponseLike) -> Sim:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
         response_200 = Sim.from_dict(json_loads(response.content))

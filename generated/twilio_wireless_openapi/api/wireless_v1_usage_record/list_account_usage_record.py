@@ -4,12 +4,10 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
 
-import httpx
-
 from ... import errors
 from ...models.account_usage_record_granularity import AccountUsageRecordGranularity
 from ...models.account_usage_record_page import AccountUsageRecordPage
-from ...types import UNSET, Parameter, Unset, format_datetime, json_loads
+from ...types import UNSET, Parameter, ResponseLike, Unset, format_datetime, json_loads
 
 
 def request_kwargs(
@@ -57,7 +55,7 @@ def request_kwargs(
     return _kwargs
 
 
-def parse_response(response: httpx.Response) -> AccountUsageRecordPage:
+def parse_response(response: ResponseLike) -> AccountUsageRecordPage:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
         response_200 = AccountUsageRecordPage.from_dict(json_loads(response.content))

@@ -5,12 +5,10 @@ from collections.abc import Mapping
 from typing import Any, Literal, TypedDict
 from urllib.parse import quote
 
-import httpx
-
 from ... import errors
 from ...models.sim_usage_record_granularity import SimUsageRecordGranularity
 from ...models.sim_usage_record_page import SimUsageRecordPage
-from ...types import UNSET, Parameter, Unset, format_datetime, json_loads
+from ...types import UNSET, Parameter, ResponseLike, Unset, format_datetime, json_loads
 
 
 def request_kwargs(
@@ -61,7 +59,7 @@ def request_kwargs(
     return _kwargs
 
 
-def parse_response(response: httpx.Response) -> SimUsageRecordPage:
+def parse_response(response: ResponseLike) -> SimUsageRecordPage:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
         response_200 = SimUsageRecordPage.from_dict(json_loads(response.content))

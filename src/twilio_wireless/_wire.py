@@ -1,0 +1,123 @@
+"""What crosses the transport seam: a request as it goes on the wire, and its answer.
+
+The default path (aiohttp) sends these as they are: no httpx.Request, httpx.URL or
+httpx.Response is built for a request that succeeds. An httpx.Response is made only where
+someone asks for one (`APIError.response`), and the httpx transport converts at its edge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+
+class WireRequest:
+    """One request: method, absolute encoded URL, headers, body and timeouts (seconds)."""
+
+    __slots__ = ("body", "headers", "method", "path", "timeout", "url")
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        headers: Mapping[str, str],
+        body: bytes | None,
+        timeout: Mapping[str, float | None],
+    ) -> None:
+        self.method = method
+        self.url = url
+        # The encoded path and query after the base URL, for logs.
+        self.path = path
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+
+    def to_httpx(self) -> httpx.Request:
+        """The same request as an httpx.Request (httpx transport, error reports)."""
+        return httpx.Request(
+            self.method,
+            self.url,
+            headers=self.headers,
+            content=self.body,
+            extensions={"timeout": dict(self.timeout)},
+        )
+
+    def __repr__(self) -> str:
+        return f"<WireRequest {self.method} {self.url}>"
+
+
+class WireResponse:
+    """A response read whole: status, headers (case-insensitive), decoded body."""
+
+    __slots__ = ("__weakref__", "_httpx", "content", "headers", "request", "status_code")
+
+    def __init__(
+        self,
+        status_code: int,
+        headers: Mapping[str, str],
+        content: bytes,
+        request: WireRequest,
+        *,
+        as_httpx: httpx.Response | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.content = content
+        self.request = request
+        self._httpx = as_httpx
+
+    @property
+    def reason_phrase(self) -> str:
+        try:
+            return HTTPStatus(self.status_code).phrase
+        except ValueError:
+            return ""
+
+    def to_httpx(self) -> httpx.Response:
+        """This response as an httpx.Response (made on first use, then kept)."""
+        if self._httpx is None:
+            # The body is already decoded: the Content-Encoding header must not apply again.
+            headers = [
+                (name, value)
+                for name, value in _items(self.headers)
+                if name.lower() not in ("content-encoding", "content-length")
+            ]
+            self._httpx = httpx.Response(
+                self.status_code,
+                headers=headers,
+                content=self.content,
+                request=self.request.to_httpx(),
+            )
+        return self._httpx
+
+    def __repr__(self) -> str:
+        return f"<WireResponse {self.status_code} {self.request.method} {self.request.url}>"
+
+
+def _items(headers: Mapping[str, str]) -> Iterable[tuple[str, str]]:
+    items = getattr(headers, "multi_items", None)  # httpx.Headers keeps repeated headers
+    return items() if items is not None else headers.items()
+
+
+def _text(value: Any) -> str:
+    # How httpx writes a primitive into a query or form: JSON-style booleans, "" for None.
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    return "" if value is None else str(value)
+
+
+def encode_pairs(fields: Mapping[str, Any]) -> str:
+    """`application/x-www-form-urlencoded` text for fields (lists repeat the key), as httpx."""
+    pairs = [
+        (name, _text(item))
+        for name, value in fields.items()
+        for item in (value if isinstance(value, list | tuple) else (value,))
+    ]
+    return urlencode(pairs)
