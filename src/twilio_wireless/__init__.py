@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     )
     from ._pagination import AsyncPager, Page
     from ._polling import PollPolicy, SimStatusChange
-    from ._resources import SimUpdate
+    from ._resources._sims import SimUpdate
     from ._retry import RetryEvent, RetryPolicy
 
 __all__ = [
@@ -164,7 +164,7 @@ _LAZY = {
     "Page": "._pagination",
     "PollPolicy": "._polling",
     "SimStatusChange": "._polling",
-    "SimUpdate": "._resources",
+    "SimUpdate": "._resources._sims",
     "RetryEvent": "._retry",
     "RetryPolicy": "._retry",
 }

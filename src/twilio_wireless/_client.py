@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import platform
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Self, TypeVar
+from typing import TYPE_CHECKING, Self, TypeVar
 
 import httpx
 
@@ -15,9 +16,14 @@ from . import _transport
 from ._clock import Clock, check_clock
 from ._http import Connection, Requester, RequestOptions
 from ._polling import PollPolicy
-from ._resources import CommandsResource, RatePlansResource, SimsResource, UsageRecordsResource
 from ._retry import RetryPolicy
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from ._resources._commands import CommandsResource
+    from ._resources._rate_plans import RatePlansResource
+    from ._resources._sims import SimsResource
+    from ._resources._usage_records import UsageRecordsResource
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "WirelessClient"]
 
@@ -166,14 +172,37 @@ class WirelessClient:
         requester = Requester(self._connection, options, self._clock)
         self._requester = requester
         self._options = options
-        self.sims = SimsResource(requester)
+
+    # Each resource (and the generated modules and models it needs) is imported when it is
+    # first used: a gateway that only fetches SIMs never loads the Commands machinery.
+
+    @functools.cached_property
+    def sims(self) -> SimsResource:
         """SIMs: fetch, update, delete, list, usage records, data sessions."""
-        self.commands = CommandsResource(requester)
+        from ._resources._sims import SimsResource
+
+        return SimsResource(self._requester)
+
+    @functools.cached_property
+    def commands(self) -> CommandsResource:
         """Commands: create (send), fetch, delete, list."""
-        self.rate_plans = RatePlansResource(requester)
+        from ._resources._commands import CommandsResource
+
+        return CommandsResource(self._requester)
+
+    @functools.cached_property
+    def rate_plans(self) -> RatePlansResource:
         """Rate Plans: create, fetch, update, delete, list."""
-        self.usage_records = UsageRecordsResource(requester)
+        from ._resources._rate_plans import RatePlansResource
+
+        return RatePlansResource(self._requester)
+
+    @functools.cached_property
+    def usage_records(self) -> UsageRecordsResource:
         """Account-wide usage records."""
+        from ._resources._usage_records import UsageRecordsResource
+
+        return UsageRecordsResource(self._requester)
 
     @property
     def base_url(self) -> str:

@@ -21,12 +21,10 @@ import twilio_wireless_openapi.api as generated_api
 import twilio_wireless_openapi.models as generated_models
 
 import twilio_wireless as tw
-from twilio_wireless._resources import (
-    CommandsResource,
-    RatePlansResource,
-    SimsResource,
-    UsageRecordsResource,
-)
+from twilio_wireless._resources._commands import CommandsResource
+from twilio_wireless._resources._rate_plans import RatePlansResource
+from twilio_wireless._resources._sims import SimsResource
+from twilio_wireless._resources._usage_records import UsageRecordsResource
 
 RESOURCES = (SimsResource, CommandsResource, RatePlansResource, UsageRecordsResource)
 
@@ -105,8 +103,8 @@ def test_every_model_users_can_meet_is_exported() -> None:
     private = {"Page", "Request"}  # list pages and request bodies: built and unwrapped inside
     generated = {
         name
-        for name, value in vars(generated_models).items()
-        if isinstance(value, type) and not any(name.endswith(suffix) for suffix in private)
+        for name in generated_models.__all__
+        if not any(name.endswith(suffix) for suffix in private)
     }
     generated.discard("PageMeta")  # tw.Page carries its fields
     missing = sorted(generated - set(tw.__all__))

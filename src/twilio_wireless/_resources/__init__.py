@@ -1,14 +1,5 @@
-"""One module per Wireless resource; each wraps the generated endpoints of that resource."""
+"""One module per Wireless resource; each wraps the generated endpoints of that resource.
 
-from ._commands import CommandsResource
-from ._rate_plans import RatePlansResource
-from ._sims import SimsResource, SimUpdate
-from ._usage_records import UsageRecordsResource
-
-__all__ = [
-    "CommandsResource",
-    "RatePlansResource",
-    "SimUpdate",
-    "SimsResource",
-    "UsageRecordsResource",
-]
+Nothing is imported here: `WirelessClient` imports a resource's module when the resource
+is first used (see `_client.py`).
+"""
