@@ -6,11 +6,12 @@ import base64
 import functools
 import os
 import platform
-from collections.abc import Sequence
-from types import TracebackType
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Self, TypeVar
-
-import httpx
+from urllib.parse import urlsplit
 
 from . import _transport
 from ._clock import Clock, check_clock
@@ -20,6 +21,8 @@ from ._retry import RetryPolicy
 from ._version import __version__
 
 if TYPE_CHECKING:
+    import httpx
+
     from ._resources._commands import CommandsResource
     from ._resources._rate_plans import RatePlansResource
     from ._resources._sims import SimsResource
@@ -30,10 +33,14 @@ __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "WirelessClient"]
 DEFAULT_BASE_URL = "https://wireless.twilio.com"
 # Finite by default: a gateway must never hang on a dead connection. Twilio's own SDK
 # waits forever unless told otherwise.
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0, pool=10.0)
+DEFAULT_TIMEOUT: Mapping[str, float | None] = MappingProxyType(
+    {"connect": 5.0, "read": 30.0, "write": 30.0, "pool": 10.0}
+)
 DEFAULT_MAX_CONNECTIONS = 50
 DEFAULT_KEEPALIVE_EXPIRY = 30.0
 _TWILIO_HOST_SUFFIX = ".twilio.com"
+# A host name or an IP address (IPv6 without its brackets, as urlsplit gives it).
+_HOST = re.compile(r"^[A-Za-z0-9._~%:-]+\Z")
 
 
 class _Unset:
@@ -90,7 +97,7 @@ class WirelessClient:
         base_url: str = DEFAULT_BASE_URL,
         edge: str | None = None,
         region: str | None = None,
-        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        timeout: float | httpx.Timeout | None = None,
         retry: RetryPolicy | None = None,
         poll: PollPolicy | None = None,
         http_client: httpx.AsyncClient | None = None,
@@ -140,17 +147,14 @@ class WirelessClient:
             "Accept": "application/json",
             "Accept-Encoding": "gzip, deflate",
         }
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+        if http_client is not None and not _is_httpx(http_client, "AsyncClient"):
             raise ValueError(f"http_client: expected an httpx.AsyncClient, got {http_client!r}")
         # The one path every request of this client takes, chosen here once: the given
         # http_client, else the client's own aiohttp pool (an httpx one if built on trio).
         transport = _transport.choose(
             http_client,
-            limits=httpx.Limits(
-                max_connections=max_connections,
-                max_keepalive_connections=max_connections,
-                keepalive_expiry=keepalive_expiry,
-            ),
+            max_connections=max_connections,
+            keepalive_expiry=keepalive_expiry,
             tls=resolved_url.startswith("https://"),
         )
         self._http_client = http_client
@@ -162,7 +166,7 @@ class WirelessClient:
         )
         self._bind(
             RequestOptions(
-                timeout=_timeout(timeout),
+                timeout_seconds=DEFAULT_TIMEOUT if timeout is None else _timeout(timeout),
                 retry=_policy(retry, RetryPolicy, "retry"),
                 poll=_policy(poll, PollPolicy, "poll"),
             )
@@ -217,7 +221,9 @@ class WirelessClient:
     @property
     def timeout(self) -> httpx.Timeout:
         """The timeout applied to each request of this client or view."""
-        return self._options.timeout
+        import httpx  # deferred: the default request path never imports it
+
+        return httpx.Timeout(**self._options.timeout_seconds)
 
     @property
     def retry(self) -> RetryPolicy:
@@ -263,7 +269,9 @@ class WirelessClient:
         current = self._options
         view._bind(
             RequestOptions(
-                timeout=current.timeout if isinstance(timeout, _Unset) else _timeout(timeout),
+                timeout_seconds=current.timeout_seconds
+                if isinstance(timeout, _Unset)
+                else _timeout(timeout),
                 retry=current.retry
                 if isinstance(retry, _Unset)
                 else _policy(retry, RetryPolicy, "retry"),
@@ -354,26 +362,32 @@ def _credentials(
 
 def _regional_base_url(base_url: str, edge: str | None, region: str | None) -> str:
     """Apply edge/region to a *.twilio.com host the way Twilio's SDKs do."""
+    if not isinstance(base_url, str) or any(c.isspace() or ord(c) < 32 for c in base_url):
+        raise ValueError(f"base_url: {base_url!r} is not a URL")
     try:
-        url = httpx.URL(base_url)
-    except httpx.InvalidURL as exc:
+        url = urlsplit(base_url)
+        port = url.port  # a port that is not a number in range raises here
+    except ValueError as exc:
         raise ValueError(f"base_url: {base_url!r} is not a URL ({exc})") from None
-    if url.scheme not in {"http", "https"} or not url.host:
+    scheme, host = url.scheme.lower(), (url.hostname or "")
+    if scheme not in {"http", "https"} or not host or not _HOST.match(host):
         raise ValueError(f"base_url: {base_url!r} is not valid; expected an http(s):// URL")
-    if url.userinfo:
+    if url.username is not None or url.password is not None:
         raise ValueError("base_url: must not contain credentials; pass them as arguments")
-    if url.query or url.fragment:
+    if url.query or url.fragment or base_url.rstrip().endswith(("?", "#")):
         raise ValueError(f"base_url: {base_url!r} must not have a query or fragment")
-    if not (edge or region) or not url.host.endswith(_TWILIO_HOST_SUFFIX):
-        return str(url).rstrip("/")
-    pieces = url.host.split(".")
-    prefix, suffix = pieces[0], ".".join(pieces[-2:])
-    current_edge = pieces[1] if len(pieces) == 5 else None
-    current_region = pieces[2] if len(pieces) == 5 else pieces[1] if len(pieces) == 4 else None
-    edge = edge or current_edge
-    region = region or current_region or ("us1" if edge else None)
-    host = ".".join(part for part in (prefix, edge, region, suffix) if part)
-    return str(url.copy_with(host=host)).rstrip("/")
+    if (edge or region) and host.endswith(_TWILIO_HOST_SUFFIX):
+        pieces = host.split(".")
+        prefix, suffix = pieces[0], ".".join(pieces[-2:])
+        current_edge = pieces[1] if len(pieces) == 5 else None
+        current_region = pieces[2] if len(pieces) == 5 else pieces[1] if len(pieces) == 4 else None
+        edge = edge or current_edge
+        region = region or current_region or ("us1" if edge else None)
+        host = ".".join(part for part in (prefix, edge, region, suffix) if part)
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != {"http": 80, "https": 443}[scheme]:
+        netloc += f":{port}"
+    return f"{scheme}://{netloc}{url.path}".rstrip("/")
 
 
 P = TypeVar("P", RetryPolicy, PollPolicy)
@@ -387,14 +401,24 @@ def _policy(value: P | None, kind: type[P], param: str) -> P:
     return value
 
 
-def _timeout(value: float | httpx.Timeout) -> httpx.Timeout:
-    if isinstance(value, httpx.Timeout):
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+def _is_httpx(value: object, name: str) -> bool:
+    """Whether `value` is an instance of httpx's `name` (without importing httpx: whoever
+    made one has imported it already)."""
+    httpx = sys.modules.get("httpx")
+    return httpx is not None and isinstance(value, getattr(httpx, name))
+
+
+def _timeout(value: object) -> Mapping[str, float | None]:
+    """Seconds per phase (connect, read, write, pool) from seconds or an httpx.Timeout."""
+    if _is_httpx(value, "Timeout"):
+        seconds: dict[str, float | None] = value.as_dict()  # type: ignore[attr-defined]
+        return MappingProxyType(seconds)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
         raise ValueError(
             f"timeout: {value!r} is not valid; expected seconds > 0 or an httpx.Timeout"
         )
-    return httpx.Timeout(float(value))
+    every = float(value)
+    return MappingProxyType({"connect": every, "read": every, "write": every, "pool": every})
 
 
 def _user_agent(extensions: Sequence[str]) -> str:
@@ -403,7 +427,6 @@ def _user_agent(extensions: Sequence[str]) -> str:
     parts = [
         f"twilio-wireless/{__version__}",
         f"python/{platform.python_version()}",
-        f"httpx/{httpx.__version__}",
         *extensions,
     ]
     for part in parts:

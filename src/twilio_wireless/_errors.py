@@ -6,11 +6,13 @@ import email.utils
 import json
 import math
 import time
-
-import httpx
-from twilio_wireless_openapi.models.sim import Sim
+from typing import TYPE_CHECKING
 
 from ._wire import WireRequest, WireResponse
+
+if TYPE_CHECKING:
+    import httpx
+    from twilio_wireless_openapi.models.sim import Sim
 
 __all__ = [
     "APIConnectionError",
@@ -76,7 +78,7 @@ class APIError(WirelessError):
     def response(self) -> httpx.Response:
         """The response as an `httpx.Response` (built when first asked for)."""
         response = self._response
-        return response if isinstance(response, httpx.Response) else response.to_httpx()
+        return response.to_httpx() if isinstance(response, WireResponse) else response
 
     def _describe(self) -> str:
         code = f" (Twilio error {self.code})" if self.code is not None else ""

@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-import httpx
 
 from ._clock import SYSTEM_CLOCK, Clock
 from ._errors import (
@@ -24,7 +23,7 @@ from ._errors import (
     error_from_response,
 )
 from ._retry import RetryEvent, RetryPolicy, should_retry
-from ._wire import WireRequest, WireResponse, encode_pairs
+from ._wire import TransportError, WireRequest, WireResponse, encode_pairs
 
 if TYPE_CHECKING:
     import anyio
@@ -36,22 +35,17 @@ T = TypeVar("T")
 
 logger = logging.getLogger("twilio_wireless")
 
-# The request provably never reached the server: safe to send again, even a create.
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
-
 
 @attrs.frozen
 class RequestOptions:
-    """Per-call settings a `with_options()` view may override."""
+    """Per-call settings a `with_options()` view may override.
 
-    timeout: httpx.Timeout
+    `timeout_seconds`: connect, read, write and pool timeouts (None: no limit).
+    """
+
+    timeout_seconds: Mapping[str, float | None]
     retry: RetryPolicy
     poll: PollPolicy
-    timeout_seconds: Mapping[str, float | None] = attrs.field(init=False)
-
-    @timeout_seconds.default
-    def _timeout_seconds(self) -> Mapping[str, float | None]:
-        return self.timeout.as_dict()
 
 
 class Connection:
@@ -199,18 +193,14 @@ class Requester:
         started = time.perf_counter() if logger.isEnabledFor(logging.DEBUG) else 0.0
         try:
             response = await connection.transport.send(request)
-        except httpx.TimeoutException as exc:
-            raise APITimeoutError(
-                f"request timed out ({type(exc).__name__})",
-                request=request,
-                request_sent=not isinstance(exc, _NOT_SENT),
-            ) from exc
-        except httpx.RequestError as exc:  # transport failures, and bodies that do not decode
-            raise APIConnectionError(
-                f"connection failed ({type(exc).__name__}: {exc})",
-                request=request,
-                request_sent=not isinstance(exc, _NOT_SENT),
-            ) from exc
+        except TransportError as exc:
+            error_type = APITimeoutError if exc.timeout else APIConnectionError
+            message = (
+                f"request timed out ({exc.kind})"
+                if exc.timeout
+                else f"connection failed ({exc.kind}: {exc})"
+            )
+            raise error_type(message, request=request, request_sent=exc.sent) from exc
         if started:
             logger.debug(
                 "%s %s -> %d in %.1f ms",

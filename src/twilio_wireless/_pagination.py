@@ -7,7 +7,6 @@ from collections.abc import Callable, Coroutine, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 
 import attrs
-import httpx
 from twilio_wireless_openapi.models.page_meta import PageMeta
 from twilio_wireless_openapi.types import json_loads
 
@@ -220,6 +219,8 @@ def _path_and_query(url: str, list_path: str) -> str:
     `list_path` may hold `*` for one segment: a SIM's usage records may be resumed from a
     URL naming the SIM by SID or by unique name.
     """
+    import httpx  # deferred: only resuming a list needs it
+
     try:
         parsed = httpx.URL(url)
     except httpx.InvalidURL as exc:
@@ -234,6 +235,8 @@ def _path_and_query(url: str, list_path: str) -> str:
 
 
 def _server_path_and_query(url: str) -> str:
+    import httpx  # deferred: a one-page list never needs it
+
     try:
         return httpx.URL(url).raw_path.decode("ascii")
     except httpx.InvalidURL as exc:

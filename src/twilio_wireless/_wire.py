@@ -1,18 +1,37 @@
 """What crosses the transport seam: a request as it goes on the wire, and its answer.
 
-The default path (aiohttp) sends these as they are: no httpx.Request, httpx.URL or
-httpx.Response is built for a request that succeeds. An httpx.Response is made only where
-someone asks for one (`APIError.response`), and the httpx transport converts at its edge.
+The default path (aiohttp) sends these as they are: httpx is not even imported. An
+httpx.Response is made only where someone asks for one (`APIError.response`), and the
+httpx transport converts at its edge. A transport that fails raises `TransportError`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
+
+# Failures that prove the request never reached the server (httpx's names for them).
+_NOT_SENT = frozenset({"ConnectError", "ConnectTimeout", "PoolTimeout", "UnsupportedProtocol"})
+
+
+class TransportError(Exception):
+    """A request failed below HTTP. `kind` is httpx's name for the failure (ReadTimeout,
+    ConnectError, RemoteProtocolError, ...); `sent` is False only when the request provably
+    never reached the server; `timeout` tells a timeout from other failures.
+    """
+
+    def __init__(self, message: str, *, kind: str, timeout: bool | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.sent = kind not in _NOT_SENT
+        self.timeout = kind.endswith("Timeout") or kind == "TimeoutException"
+        if timeout is not None:
+            self.timeout = timeout
 
 
 class WireRequest:
@@ -39,6 +58,8 @@ class WireRequest:
 
     def to_httpx(self) -> httpx.Request:
         """The same request as an httpx.Request (httpx transport, error reports)."""
+        import httpx  # deferred: the default path never needs it
+
         return httpx.Request(
             self.method,
             self.url,
@@ -82,6 +103,8 @@ class WireResponse:
         """This response as an httpx.Response (made on first use, then kept)."""
         if self._httpx is None:
             # The body is already decoded: the Content-Encoding header must not apply again.
+            import httpx  # deferred: the default path never needs it
+
             headers = [
                 (name, value)
                 for name, value in _items(self.headers)

@@ -10,7 +10,7 @@ from pytest_httpx import HTTPXMock
 
 import twilio_wireless as tw
 from twilio_wireless._transport import AiohttpDefault, HttpxTransport
-from twilio_wireless._transport._aiohttp import AiohttpTransport
+from twilio_wireless._transport._aiohttp import AiohttpPool
 
 from .. import bodies
 from ..clients import over_httpx
@@ -251,7 +251,7 @@ async def test_aiohttp_is_set_up_off_the_event_loop_thread(
     threads: list[str] = []
     create = _default.AiohttpDefault._create
 
-    def recording(self: _default.AiohttpDefault) -> AiohttpTransport:
+    def recording(self: _default.AiohttpDefault) -> AiohttpPool:
         threads.append(threading.current_thread().name)
         return create(self)
 
@@ -286,8 +286,8 @@ async def test_pool_size_and_keepalive_are_configurable() -> None:
     async with tw.WirelessClient(ACCOUNT, TOKEN, max_connections=7, keepalive_expiry=2.5) as client:
         transport = client._connection.transport
         assert isinstance(transport, AiohttpDefault)
-        assert transport.limits.max_connections == 7
-        assert transport.limits.keepalive_expiry == 2.5
+        assert transport.max_connections == 7
+        assert transport.keepalive_expiry == 2.5
     with pytest.raises(ValueError, match="keepalive_expiry"):
         tw.WirelessClient(ACCOUNT, TOKEN, keepalive_expiry=-1)
 

@@ -22,7 +22,9 @@ def _requester(base_url: str = "https://wireless.test") -> Requester:
         headers=HEADERS,
         transport=HttpxTransport(httpx.AsyncClient(), owned=True),
     )
-    options = RequestOptions(timeout=httpx.Timeout(5.0), retry=RetryPolicy(), poll=PollPolicy())
+    options = RequestOptions(
+        timeout_seconds=httpx.Timeout(5.0).as_dict(), retry=RetryPolicy(), poll=PollPolicy()
+    )
     return Requester(connection, options)
 
 

@@ -20,8 +20,8 @@ import trio
 from pytest_httpx import HTTPXMock
 
 import twilio_wireless as tw
-from twilio_wireless._transport._aiohttp import AiohttpTransport, _map_exception
-from twilio_wireless._wire import WireRequest
+from twilio_wireless._transport._aiohttp_httpx import AiohttpTransport, _map_exception
+from twilio_wireless._wire import TransportError, WireRequest
 
 from .conftest import (
     CHUNKS,
@@ -487,8 +487,9 @@ async def test_send_maps_body_failures_and_frees_the_slot(
 ) -> None:
     transport = AiohttpTransport(limits=httpx.Limits(max_connections=1))
     try:
-        with pytest.raises(expected):
+        with pytest.raises(TransportError) as info:
             await transport.send(_wire(server, path, SHORT_READ))
+        assert info.value.kind == expected.__name__  # named as httpx names it
         ok = await transport.send(_wire(server, "/echo"))
     finally:
         await transport.aclose()
@@ -536,7 +537,7 @@ def test_the_default_tls_context_verifies_with_certifi_or_the_environment(
 
     import certifi
 
-    from twilio_wireless._transport._aiohttp import _create_ssl_context
+    from twilio_wireless._transport._aiohttp_httpx import _create_ssl_context
 
     context = _create_ssl_context(True, trust_env=False)
     assert context.verify_mode == ssl.CERT_REQUIRED

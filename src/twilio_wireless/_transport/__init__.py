@@ -15,14 +15,15 @@ decoded. There are two:
 
 from __future__ import annotations
 
-from typing import Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Protocol
 
 from .. import _runtime
 from .._wire import WireRequest, WireResponse
 from ._default import AiohttpDefault
 from ._httpx import HttpxTransport
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["AiohttpDefault", "HttpxTransport", "Transport", "choose"]
 
@@ -35,14 +36,27 @@ class Transport(Protocol):
     async def aclose(self) -> None: ...
 
 
-def choose(http_client: httpx.AsyncClient | None, *, limits: httpx.Limits, tls: bool) -> Transport:
+def choose(
+    http_client: httpx.AsyncClient | None,
+    *,
+    max_connections: int,
+    keepalive_expiry: float,
+    tls: bool,
+) -> Transport:
     """The transport of a client: the given http_client, else aiohttp (httpx on trio)."""
     if http_client is not None:
         return HttpxTransport(http_client, owned=False)
     if _runtime.builds_for_trio():
         # aiohttp needs asyncio; httpx's own transport runs on trio (through anyio).
-        return HttpxTransport(
-            httpx.AsyncClient(limits=limits, follow_redirects=False, trust_env=False),
-            owned=True,
+        import httpx
+
+        limits = httpx.Limits(
+            max_connections=max_connections,
+            max_keepalive_connections=max_connections,
+            keepalive_expiry=keepalive_expiry,
         )
-    return AiohttpDefault(limits=limits, tls=tls)
+        own = httpx.AsyncClient(limits=limits, follow_redirects=False, trust_env=False)
+        return HttpxTransport(own, owned=True)
+    return AiohttpDefault(
+        max_connections=max_connections, keepalive_expiry=keepalive_expiry, tls=tls
+    )

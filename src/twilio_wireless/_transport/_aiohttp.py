@@ -1,14 +1,8 @@
-"""aiohttp-backed transport for ``httpx.AsyncClient``, and the SDK's default way out.
+"""The SDK's default way out: a pool of aiohttp connections that sends wire requests.
 
-httpx stays the HTTP model of the SDK, but its default transport (httpcore) is several
-times slower than aiohttp under concurrency. :class:`AiohttpTransport` plugs aiohttp in
-underneath httpx's request and response objects while keeping httpx semantics: the URL and
-headers go out exactly as httpx built them, ``httpx.Timeout`` is honoured, the body is
-returned undecoded so httpx handles ``Content-Encoding``, and every failure surfaces as the
-matching ``httpx.TransportError`` subclass.
-
-It needs a running asyncio loop. Nothing here looks for test doubles: code that mocks HTTP
-(pytest-httpx, respx) gives the client an ``httpx.AsyncClient``, which takes the httpx path.
+It needs a running asyncio loop and does not import httpx: a failure is raised as
+`TransportError`, named after the httpx exception httpcore would raise for it (the httpx
+face of this pool, `_aiohttp_httpx.AiohttpTransport`, turns it into that exception).
 """
 
 from __future__ import annotations
@@ -17,24 +11,18 @@ import asyncio
 import os
 import ssl
 import zlib
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 
 import aiohttp
-import httpx
 from aiohttp import http_exceptions
-from aiohttp.http import HttpVersion10
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from .._wire import WireRequest, WireResponse
+from .._wire import TransportError, WireRequest, WireResponse
 
-__all__ = ["AiohttpTransport"]
+__all__ = ["AiohttpPool", "failure_of"]
 
-_DEFAULT_LIMITS = httpx.Limits(
-    max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0
-)
-_CHUNK_SIZE = 64 * 1024
-# httpx already built these; without skipping them aiohttp would add its own values (or,
+# Callers set these themselves; without skipping them aiohttp would add its own values (or,
 # for Content-Type, "application/octet-stream" on body-less POSTs).
 _SKIP_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
 _MAX_CACHED_TIMEOUTS = 64
@@ -103,18 +91,6 @@ async def _dispose(state: _LoopState) -> None:
         state.session.detach()
 
 
-def _body_iterator(request: httpx.Request) -> AsyncIterator[bytes]:
-    stream = request.stream
-    if not isinstance(stream, httpx.AsyncByteStream):
-        raise RuntimeError("Attempted to send a sync request with an AsyncClient instance.")
-
-    async def iterate() -> AsyncIterator[bytes]:
-        async for chunk in stream:
-            yield chunk
-
-    return iterate()
-
-
 def _message(prefix: str, exc: BaseException) -> str:
     # aiohttp messages may embed the full request URL (query string included); only use the
     # underlying OS/SSL error text, which names at most host and port.
@@ -145,46 +121,44 @@ def _parser_detail(exc: BaseException) -> str:
     return ""
 
 
-def _map_exception(exc: Exception, request: httpx.Request, *, in_body: bool) -> Exception:
-    """Translate an aiohttp/OS failure into the httpx exception httpcore would raise."""
+def _fail(kind: str, message: str) -> TransportError:
+    return TransportError(message, kind=kind)
+
+
+def failure_of(exc: Exception, *, in_body: bool) -> Exception:
+    """The TransportError for an aiohttp/OS failure, named as httpcore would name it."""
     # Order matters: aiohttp's hierarchy nests timeouts under connection errors and SSL
     # errors under connector errors.
     if isinstance(exc, aiohttp.ConnectionTimeoutError):
-        return httpx.ConnectTimeout("Timed out while connecting", request=request)
+        return _fail("ConnectTimeout", "Timed out while connecting")
     if isinstance(exc, aiohttp.ServerTimeoutError):
-        return httpx.ReadTimeout("Timed out while reading the response", request=request)
+        return _fail("ReadTimeout", "Timed out while reading the response")
     if isinstance(exc, (aiohttp.ClientSSLError, ssl.SSLError, ssl.CertificateError)):
-        return httpx.ConnectError(_message("TLS handshake failed", exc), request=request)
+        return _fail("ConnectError", _message("TLS handshake failed", exc))
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return httpx.ConnectError(_message("Connection failed", exc), request=request)
+        return _fail("ConnectError", _message("Connection failed", exc))
     if isinstance(exc, aiohttp.ServerDisconnectedError):
         # Not a Connect* error: the server may already have processed the request.
         if in_body:
-            return httpx.RemoteProtocolError(
-                "Server disconnected before the response body was complete", request=request
+            return _fail(
+                "RemoteProtocolError", "Server disconnected before the response body was complete"
             )
-        return httpx.RemoteProtocolError(
-            "Server disconnected without sending a response.", request=request
-        )
+        return _fail("RemoteProtocolError", "Server disconnected without sending a response.")
     if isinstance(exc, aiohttp.ClientHttpProxyError):
-        return httpx.ProxyError(f"Proxy responded with status {exc.status}", request=request)
+        return _fail("ProxyError", f"Proxy responded with status {exc.status}")
     if isinstance(exc, aiohttp.ClientPayloadError):
-        return httpx.RemoteProtocolError(
-            "Incomplete response body" + _parser_detail(exc), request=request
-        )
+        return _fail("RemoteProtocolError", "Incomplete response body" + _parser_detail(exc))
     if isinstance(exc, (aiohttp.ClientResponseError, http_exceptions.HttpProcessingError)):
-        return httpx.RemoteProtocolError(
-            "Malformed HTTP response" + _parser_detail(exc), request=request
-        )
+        return _fail("RemoteProtocolError", "Malformed HTTP response" + _parser_detail(exc))
     if isinstance(exc, aiohttp.NonHttpUrlClientError):
-        return httpx.UnsupportedProtocol("Request URL has an unsupported protocol", request=request)
+        return _fail("UnsupportedProtocol", "Request URL has an unsupported protocol")
     if isinstance(exc, aiohttp.InvalidURL):
-        return httpx.LocalProtocolError("Invalid request URL", request=request)
+        return _fail("LocalProtocolError", "Invalid request URL")
     if isinstance(exc, TimeoutError):
         # Bare timeouts are not expected from aiohttp; keep them in the timeout family.
         if in_body:
-            return httpx.ReadTimeout("Timed out while reading the response", request=request)
-        return httpx.TimeoutException("Timed out", request=request)
+            return _fail("ReadTimeout", "Timed out while reading the response")
+        return _fail("TimeoutException", "Timed out")
     if isinstance(exc, aiohttp.ClientConnectionError):
         text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         if not in_body and text.startswith("Failed to send bytes"):
@@ -195,78 +169,32 @@ def _map_exception(exc: Exception, request: httpx.Request, *, in_body: bool) -> 
                 cause, (OSError, aiohttp.ClientError)
             ):
                 return cause
-            return httpx.WriteError("Failed to send the request body", request=request)
+            return _fail("WriteError", "Failed to send the request body")
         if not in_body and text.startswith(
             ("Can not write request body", "Cannot write to closing transport")
         ):
-            return httpx.WriteError("Failed to send the request", request=request)
+            return _fail("WriteError", "Failed to send the request")
         if isinstance(exc, (aiohttp.ClientOSError, aiohttp.ClientConnectionResetError)):
-            return httpx.ReadError(_message("Failed to read the response", exc), request=request)
+            return _fail("ReadError", _message("Failed to read the response", exc))
         if in_body:
-            return httpx.ReadError("Connection lost while reading the response", request=request)
-        return httpx.NetworkError(_message("Connection error", exc), request=request)
+            return _fail("ReadError", "Connection lost while reading the response")
+        return _fail("NetworkError", _message("Connection error", exc))
     if isinstance(exc, OSError):
         if isinstance(exc, BrokenPipeError) and not in_body:
-            return httpx.WriteError(_message("Failed to send the request", exc), request=request)
+            return _fail("WriteError", _message("Failed to send the request", exc))
         if in_body or isinstance(exc, ConnectionResetError):
-            return httpx.ReadError(_message("Failed to read the response", exc), request=request)
-        return httpx.NetworkError(_message("Connection error", exc), request=request)
+            return _fail("ReadError", _message("Failed to read the response", exc))
+        return _fail("NetworkError", _message("Connection error", exc))
     if isinstance(exc, aiohttp.ClientError):
-        return httpx.TransportError(f"HTTP transport error ({type(exc).__name__})", request=request)
+        return _fail("TransportError", f"HTTP transport error ({type(exc).__name__})")
     if isinstance(exc, ValueError) and not in_body:
         # Raised by aiohttp's request validation (e.g. CR/LF in a header value), where
         # h11 would raise LocalProtocolError.
-        return httpx.LocalProtocolError(f"Invalid request: {exc}", request=request)
+        return _fail("LocalProtocolError", f"Invalid request: {exc}")
     return exc
 
 
-def _extensions(response: aiohttp.ClientResponse) -> dict[str, bytes]:
-    return {
-        "http_version": b"HTTP/1.0" if response.version == HttpVersion10 else b"HTTP/1.1",
-        "reason_phrase": (response.reason or "").encode("utf-8", "surrogateescape"),
-    }
-
-
-class _ResponseStream(httpx.AsyncByteStream):
-    """Streams an aiohttp response body and returns its connection (and pool slot) on close."""
-
-    __slots__ = ("_closed", "_pool", "_request", "_response")
-
-    def __init__(
-        self,
-        request: httpx.Request,
-        response: aiohttp.ClientResponse,
-        pool: asyncio.Semaphore | None,
-    ) -> None:
-        self._request = request
-        self._response = response
-        self._pool = pool
-        self._closed = False
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
-            async for chunk in self._response.content.iter_chunked(_CHUNK_SIZE):
-                yield chunk
-        except Exception as exc:
-            # A half-read connection can never be reused.
-            self._response.close()
-            mapped = _map_exception(exc, self._request, in_body=True)
-            if mapped is exc:
-                raise
-            raise mapped from _cause(exc)
-
-    async def aclose(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        # release() pools the connection only if the body was fully read; otherwise aiohttp
-        # sees unread payload (should_close) and closes the socket.
-        self._response.release()
-        if self._pool is not None:
-            self._pool.release()
-
-
-def _decode(body: bytes, encoding: str, request: WireRequest) -> bytes:
+def _decode(body: bytes, encoding: str) -> bytes:
     """A gzip or deflate body decoded, as httpx decodes it (we only ask for these two)."""
     kind = encoding.strip().lower()
     try:
@@ -278,66 +206,44 @@ def _decode(body: bytes, encoding: str, request: WireRequest) -> bytes:
             except zlib.error:  # raw deflate, without the zlib header, as some servers send
                 return zlib.decompress(body, -zlib.MAX_WBITS)
     except zlib.error as exc:
-        raise httpx.DecodingError(
-            f"could not decode the {kind} body: {exc}", request=request.to_httpx()
+        raise TransportError(
+            f"could not decode the {kind} body: {exc}", kind="DecodingError"
         ) from None
-    raise httpx.DecodingError(
-        f"unexpected Content-Encoding {encoding!r}", request=request.to_httpx()
-    )
+    raise TransportError(f"unexpected Content-Encoding {encoding!r}", kind="DecodingError")
 
 
-class AiohttpTransport(httpx.AsyncBaseTransport):
-    """``httpx.AsyncBaseTransport`` that sends requests with aiohttp.
-
-    Use as ``httpx.AsyncClient(transport=AiohttpTransport())``. Connection pooling follows
-    ``limits.max_connections`` and ``limits.keepalive_expiry``; ``max_keepalive_connections``
-    has no aiohttp equivalent (idle connections are kept until ``keepalive_expiry``).
+class AiohttpPool:
+    """Connections over aiohttp: at most `max_connections` in use, idle ones kept
+    `keepalive_expiry` seconds. `verify=None`: plain HTTP only, no TLS context built.
     """
 
     def __init__(
         self,
         *,
         verify: ssl.SSLContext | str | bool | None = True,
-        limits: httpx.Limits = _DEFAULT_LIMITS,
+        max_connections: int | None = 100,
+        keepalive_expiry: float | None = 5.0,
         trust_env: bool = False,
     ) -> None:
         # verify=None: plain HTTP only (e.g. a simulator on 127.0.0.1). No TLS context is
         # built, which saves its certificate loading; an https:// request is refused.
         self._ssl_context = None if verify is None else _create_ssl_context(verify, trust_env)
-        self._limits = limits
+        self._max_connections = max_connections
+        self._keepalive_expiry = keepalive_expiry
         self._trust_env = trust_env
         self._state: _LoopState | None = None
         self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
-        self._decoded_headers: dict[tuple[tuple[bytes, bytes], ...], list[tuple[str, str]]] = {}
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response, pool = await self._send(request)
-        return httpx.Response(
-            status_code=response.status,
-            headers=response.raw_headers,
-            stream=_ResponseStream(request, response, pool),
-            extensions=_extensions(response),
-        )
 
     async def send(self, request: WireRequest) -> WireResponse:
-        """Send a `WireRequest` and return its response, body read and decoded.
-
-        The SDK's default path: no httpx object is built unless a failure is reported
-        (httpx exceptions carry an httpx.Request).
-        """
-        raw, pool = await self._open(
-            request.method,
-            request.url,
-            request.headers,
-            request.body,
-            request.timeout,
-            request.to_httpx,
+        """Send a `WireRequest` and return its response, body read and decoded."""
+        raw, pool = await self.open(
+            request.method, request.url, request.headers, request.body, request.timeout
         )
         try:
             body = await raw.read()
         except Exception as exc:
             raw.close()  # a half-read connection can never be reused
-            mapped = _map_exception(exc, request.to_httpx(), in_body=True)
+            mapped = failure_of(exc, in_body=True)
             if mapped is exc:
                 raise
             raise mapped from _cause(exc)
@@ -347,54 +253,22 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 pool.release()
         encoding = raw.headers.get("Content-Encoding")
         if encoding is not None and encoding.strip().lower() != "identity":
-            body = _decode(body, encoding, request)
+            body = _decode(body, encoding)
         return WireResponse(raw.status, raw.headers, body, request)
 
-    async def _send(
-        self, request: httpx.Request
-    ) -> tuple[aiohttp.ClientResponse, asyncio.Semaphore | None]:
-        """Send with aiohttp; the caller must release the response and the pool slot."""
-        url = request.url
-        if url.userinfo:
-            # httpx has already turned the userinfo into an Authorization header;
-            # aiohttp would reject (or duplicate) it.
-            url = url.copy_with(username=None, password=None)
-        headers = self._headers(request)
-        stream = request.stream
-        data: bytes | AsyncIterator[bytes] | None
-        if isinstance(stream, httpx.ByteStream):
-            data = b"".join(stream) or None
-        else:
-            data = _body_iterator(request)
-            # aiohttp refuses an explicit "Transfer-Encoding: chunked" header together
-            # with a body of unknown length; it adds the identical header itself.
-            headers = [
-                (k, v)
-                for k, v in headers
-                if k.lower() != "transfer-encoding" or v.lower() != "chunked"
-            ]
-        return await self._open(
-            request.method,
-            str(url),
-            headers,
-            data,
-            request.extensions.get("timeout"),
-            lambda: request,
-        )
-
-    async def _open(
+    async def open(
         self,
         method: str,
         url: str,
         headers: Mapping[str, str] | list[tuple[str, str]],
         data: bytes | AsyncIterator[bytes] | None,
         timeouts: Mapping[str, float | None] | None,
-        request: Callable[[], httpx.Request],
     ) -> tuple[aiohttp.ClientResponse, asyncio.Semaphore | None]:
-        """Start a request; `request()` gives the httpx.Request that failures report."""
+        """Start a request; the caller must release the response and the pool slot."""
         if self._ssl_context is None and url.startswith("https:"):
-            raise httpx.UnsupportedProtocol(
-                "this transport was built for plain HTTP (verify=None)", request=request()
+            raise TransportError(
+                "this transport was built for plain HTTP (verify=None)",
+                kind="UnsupportedProtocol",
             )
         loop = asyncio.get_running_loop()
         state = self._state
@@ -425,8 +299,8 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                     async with asyncio.timeout(pool_timeout):
                         await pool.acquire()
                 except TimeoutError:
-                    raise httpx.PoolTimeout(
-                        "Timed out waiting for a free connection", request=request()
+                    raise TransportError(
+                        "Timed out waiting for a free connection", kind="PoolTimeout"
                     ) from None
             else:
                 await pool.acquire()
@@ -445,7 +319,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 pool.release()
             if not isinstance(exc, Exception):
                 raise
-            mapped = _map_exception(exc, request(), in_body=False)
+            mapped = failure_of(exc, in_body=False)
             if mapped is exc:
                 raise
             raise mapped from _cause(exc)
@@ -462,27 +336,6 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 await state.session.close()
             else:
                 await _dispose(state)
-
-    def _headers(self, request: httpx.Request) -> list[tuple[str, str]]:
-        raw = request.headers.raw
-        # An SDK sends the same few header sets over and over: decode each set once.
-        key = tuple(raw)
-        cached = self._decoded_headers.get(key)
-        if cached is not None:
-            return cached
-        try:
-            decoded = [(k.decode("ascii"), v.decode("utf-8")) for k, v in raw]
-        except UnicodeDecodeError:
-            # aiohttp serialises header strings as UTF-8, so only bytes that round-trip
-            # through UTF-8 can be sent unchanged.
-            raise httpx.LocalProtocolError(
-                "Header names must be ASCII and values UTF-8 with the aiohttp transport",
-                request=request,
-            ) from None
-        if len(self._decoded_headers) >= _MAX_CACHED_TIMEOUTS:
-            self._decoded_headers.clear()
-        self._decoded_headers[key] = decoded
-        return decoded
 
     def _client_timeout(self, connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
         # connect bounds DNS + TCP + TLS (ClientTimeout.connect) and each individual socket
@@ -502,19 +355,19 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         # The new state is installed before any await so that concurrent first requests on
         # this loop share one session.
         old = self._state
-        max_connections = self._limits.max_connections
+        max_connections = self._max_connections
         connector = aiohttp.TCPConnector(
             ssl=self._ssl_context if self._ssl_context is not None else False,
             limit=0,  # enforced by _LoopState.pool, see handle_async_request
             limit_per_host=0,
-            keepalive_timeout=self._limits.keepalive_expiry,
+            keepalive_timeout=self._keepalive_expiry,
             enable_cleanup_closed=False,
             force_close=False,
         )
         session = aiohttp.ClientSession(
             connector=connector,
-            cookie_jar=aiohttp.DummyCookieJar(),  # httpx owns cookie handling
-            auto_decompress=False,  # httpx decodes Content-Encoding itself
+            cookie_jar=aiohttp.DummyCookieJar(),  # an API client keeps no cookies
+            auto_decompress=False,  # send() decodes; the httpx face leaves it to httpx
             skip_auto_headers=_SKIP_AUTO_HEADERS,
             trust_env=self._trust_env,
             timeout=aiohttp.ClientTimeout(total=None),
@@ -530,4 +383,7 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         return state
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(limits={self._limits!r}, trust_env={self._trust_env!r})"
+        return (
+            f"{type(self).__name__}(max_connections={self._max_connections!r}, "
+            f"keepalive_expiry={self._keepalive_expiry!r}, trust_env={self._trust_env!r})"
+        )

@@ -11,29 +11,28 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-import httpx
-
 from .. import _runtime
 from .._wire import WireRequest, WireResponse
 
 if TYPE_CHECKING:
-    from ._aiohttp import AiohttpTransport
+    from ._aiohttp import AiohttpPool
 
 
 class AiohttpDefault:
-    """An `AiohttpTransport` with these limits, built on first use (`tls`: for https)."""
+    """An `AiohttpPool` with these limits, built on first use (`tls`: for https)."""
 
-    def __init__(self, *, limits: httpx.Limits, tls: bool) -> None:
-        self.limits = limits
+    def __init__(self, *, max_connections: int, keepalive_expiry: float, tls: bool) -> None:
+        self.max_connections = max_connections
+        self.keepalive_expiry = keepalive_expiry
         self.tls = tls
-        self._transport: AiohttpTransport | None = None
-        self._building: asyncio.Future[AiohttpTransport] | None = None
+        self._transport: AiohttpPool | None = None
+        self._building: asyncio.Future[AiohttpPool] | None = None
 
     async def send(self, request: WireRequest) -> WireResponse:
         transport = self._transport or await self._build()
         return await transport.send(request)
 
-    async def _build(self) -> AiohttpTransport:
+    async def _build(self) -> AiohttpPool:
         if self._building is None:
             if not _runtime.on_asyncio():
                 raise RuntimeError(
@@ -46,17 +45,21 @@ class AiohttpDefault:
         self._transport = await asyncio.shield(self._building)
         return self._transport
 
-    def _create(self) -> AiohttpTransport:
-        from ._aiohttp import AiohttpTransport, _create_ssl_context  # aiohttp: heavy
+    def _create(self) -> AiohttpPool:
+        from ._aiohttp import AiohttpPool, _create_ssl_context  # aiohttp: heavy
 
         # CA settings from SSL_CERT_FILE / SSL_CERT_DIR as httpx reads them; proxies and
         # ~/.netrc are not read (aiohttp's trust_env would add netrc auth to requests that
         # carry their own): pass an httpx.AsyncClient(proxy=...) for a proxy.
         verify = _create_ssl_context(True, trust_env=True) if self.tls else None
-        return AiohttpTransport(verify=verify, limits=self.limits)
+        return AiohttpPool(
+            verify=verify,
+            max_connections=self.max_connections,
+            keepalive_expiry=self.keepalive_expiry,
+        )
 
     @property
-    def transport(self) -> AiohttpTransport | None:
+    def transport(self) -> AiohttpPool | None:
         """The aiohttp transport, once the first request has built it."""
         return self._transport
 
@@ -67,4 +70,7 @@ class AiohttpDefault:
             await self._transport.aclose()
 
     def __repr__(self) -> str:
-        return f"AiohttpDefault(limits={self.limits!r}, tls={self.tls})"
+        return (
+            f"AiohttpDefault(max_connections={self.max_connections}, "
+            f"keepalive_expiry={self.keepalive_expiry}, tls={self.tls})"
+        )

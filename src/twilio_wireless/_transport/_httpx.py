@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import httpx
+from typing import TYPE_CHECKING
 
-from .._wire import WireRequest, WireResponse
+from .._wire import TransportError, WireRequest, WireResponse
+
+if TYPE_CHECKING:
+    import httpx
 
 
 class HttpxTransport:
@@ -15,8 +18,14 @@ class HttpxTransport:
         self.owned = owned
 
     async def send(self, request: WireRequest) -> WireResponse:
+        import httpx  # loaded already: the client given is an httpx.AsyncClient
+
         # send() with stream=False reads (and decodes) the body and closes the response.
-        response = await self.client.send(request.to_httpx())
+        try:
+            response = await self.client.send(request.to_httpx())
+        except httpx.RequestError as exc:  # transport failures, and bodies that do not decode
+            timeout = isinstance(exc, httpx.TimeoutException)
+            raise TransportError(str(exc), kind=type(exc).__name__, timeout=timeout) from exc
         return WireResponse(
             response.status_code,
             response.headers,
