@@ -3,27 +3,55 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Iterable, Mapping
-from typing import Any, Unpack
+from typing import TYPE_CHECKING, Any, Unpack
 
-from twilio_wireless_openapi.api.wireless_v1_data_session import list_data_session
-from twilio_wireless_openapi.api.wireless_v1_sim import delete_sim, fetch_sim, list_sim, update_sim
-from twilio_wireless_openapi.api.wireless_v1_usage_record import list_usage_record
-from twilio_wireless_openapi.models.data_session import DataSession
-from twilio_wireless_openapi.models.data_session_page import DataSessionPage
+from twilio_wireless_openapi.api.wireless_v1_sim import delete_sim, fetch_sim
 from twilio_wireless_openapi.models.sim import Sim
-from twilio_wireless_openapi.models.sim_page import SimPage
-from twilio_wireless_openapi.models.sim_status import SimStatus
-from twilio_wireless_openapi.models.sim_usage_record import SimUsageRecord
-from twilio_wireless_openapi.models.sim_usage_record_page import SimUsageRecordPage
 
 from .. import _params as p
-from .._batch import BatchResults
+from .._lazy import lazy_module
 from .._pagination import AsyncPager
 from .._polling import SimStatusChange
 from ._base import PAGER_PARAMETERS, Resource, sends
 
-SimUpdate = update_sim.Params
-"""The fields `sims.update()` can set: UpdateSim's body, from the spec (None: not sent)."""
+if TYPE_CHECKING:
+    from twilio_wireless_openapi.api.wireless_v1_data_session import list_data_session
+    from twilio_wireless_openapi.api.wireless_v1_sim import list_sim, update_sim
+    from twilio_wireless_openapi.api.wireless_v1_usage_record import list_usage_record
+    from twilio_wireless_openapi.models import (
+        data_session_page,
+        sim_page,
+        sim_status,
+        sim_usage_record_page,
+    )
+    from twilio_wireless_openapi.models.data_session import DataSession
+    from twilio_wireless_openapi.models.sim_usage_record import SimUsageRecord
+
+    from .._batch import BatchResults
+else:
+    # Loaded on first use: a first fetch needs none of these (see _lazy).
+    _API = "twilio_wireless_openapi.api."
+    _MODELS = "twilio_wireless_openapi.models."
+    list_data_session = lazy_module(_API + "wireless_v1_data_session.list_data_session")
+    list_sim = lazy_module(_API + "wireless_v1_sim.list_sim")
+    update_sim = lazy_module(_API + "wireless_v1_sim.update_sim")
+    list_usage_record = lazy_module(_API + "wireless_v1_usage_record.list_usage_record")
+    data_session_page = lazy_module(_MODELS + "data_session_page")
+    sim_page = lazy_module(_MODELS + "sim_page")
+    sim_status = lazy_module(_MODELS + "sim_status")
+    sim_usage_record_page = lazy_module(_MODELS + "sim_usage_record_page")
+
+
+def __getattr__(name: str) -> Any:
+    # SimUpdate (exported as tw.SimUpdate) is UpdateSim's generated Params, loaded lazily.
+    if name == "SimUpdate":
+        return update_sim.Params
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+if TYPE_CHECKING:
+    SimUpdate = update_sim.Params
+    """The fields `sims.update()` can set: UpdateSim's body, from the spec (None: not sent)."""
 
 # Parameters that name another resource: its SID (of this kind) or its unique name.
 _UPDATE_IDENTIFIERS = {"rate_plan": "WP", "account_sid": "AC"}
@@ -53,7 +81,9 @@ class SimsResource(Resource):
         return sim
 
     @sends(update_sim)
-    async def update(self, sid: str, *, wait: bool = True, **fields: Unpack[SimUpdate]) -> Sim:
+    async def update(
+        self, sid: str, *, wait: bool = True, **fields: Unpack[update_sim.Params]
+    ) -> Sim:
         """Update a SIM's properties; only the fields you pass are sent.
 
         A status change or connectivity reset (`reset_status="resetting"`) may be accepted
@@ -83,7 +113,7 @@ class SimsResource(Resource):
         return await change.wait()
 
     @sends(update_sim)
-    async def begin_update(self, sid: str, **fields: Unpack[SimUpdate]) -> SimStatusChange:
+    async def begin_update(self, sid: str, **fields: Unpack[update_sim.Params]) -> SimStatusChange:
         """Send an update and return a `SimStatusChange` handle without waiting.
 
         `change.accepted` tells whether the API answered 202; `await change.wait()` polls
@@ -96,7 +126,7 @@ class SimsResource(Resource):
         sid = p.path_identifier(update_sim, "sid", sid, prefix="DE")
         values = _update_values(fields)
         sim, status_code = await self._send_with_status(update_sim, (sid,), values)
-        status: SimStatus | None = values.get("status")
+        status: sim_status.SimStatus | None = values.get("status")
         # Poll by the SID the API answered with: the update may have renamed the SIM.
         return self._change(
             sim.sid or sid,
@@ -107,7 +137,7 @@ class SimsResource(Resource):
         )
 
     def resume_update(
-        self, sid: str, *, status: SimStatus | str | None = None, reset: bool = False
+        self, sid: str, *, status: sim_status.SimStatus | str | None = None, reset: bool = False
     ) -> SimStatusChange:
         """A handle to wait for a change begun earlier (e.g. before a restart), from the SID.
 
@@ -119,7 +149,7 @@ class SimsResource(Resource):
         `await handle.wait()` polls at once. Raises ValueError for invalid arguments.
         """
         sid = p.path_identifier(update_sim, "sid", sid, prefix="DE")
-        target = None if status is None else p.enum_member(status, SimStatus, "status")
+        target = None if status is None else p.enum_member(status, sim_status.SimStatus, "status")
         return self._change(
             sid,
             initial=None,
@@ -135,7 +165,7 @@ class SimsResource(Resource):
         *,
         concurrency: int = 10,
         wait: bool = True,
-        **fields: Unpack[SimUpdate],
+        **fields: Unpack[update_sim.Params],
     ) -> BatchResults[Sim]:
         """Apply the same update to many SIMs, at most `concurrency` at a time.
 
@@ -150,6 +180,8 @@ class SimsResource(Resource):
 
         async def one(sid: str) -> Sim:
             return await self.update(sid, wait=wait, **fields)
+
+        from .._batch import BatchResults  # loaded when a batch is first made
 
         return BatchResults(sids, one, concurrency=concurrency)
 
@@ -204,7 +236,7 @@ class SimsResource(Resource):
             (),
             given=filters,
             identifiers=_LIST_IDENTIFIERS,
-            parse=SimPage.from_dict,
+            parse=sim_page.SimPage.from_dict,
             items=lambda page: page.sims,
             list_path="/v1/Sims",
             limit=limit,
@@ -237,7 +269,7 @@ class SimsResource(Resource):
             list_usage_record,
             (sim_sid,),
             given=filters,
-            parse=SimUsageRecordPage.from_dict,
+            parse=sim_usage_record_page.SimUsageRecordPage.from_dict,
             items=lambda page: page.usage_records,
             list_path="/v1/Sims/*/UsageRecords",
             limit=limit,
@@ -267,7 +299,7 @@ class SimsResource(Resource):
             list_data_session,
             (sim_sid,),
             given=filters,
-            parse=DataSessionPage.from_dict,
+            parse=data_session_page.DataSessionPage.from_dict,
             items=lambda page: page.data_sessions,
             list_path="/v1/Sims/*/DataSessions",
             limit=limit,
