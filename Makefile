@@ -65,9 +65,11 @@ clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache
 
 # Benchmarks (bench/README.md): the SDK against raw aiohttp, raw httpx, the official twilio
-# package and a hand-written floor client. `bench` writes BENCHMARKS.md and
-# docs/benchmarks.png (about 3 minutes); `bench-smoke` runs one small round into a temp
-# directory (CI: it fails only if the harness breaks, never on a timing target).
+# package and a hand-written floor client. `bench` runs the timings and the instruction
+# counts (valgrind cachegrind; the harness installs valgrind with apt-get when run as root)
+# and writes BENCHMARKS.md and docs/benchmarks.png (about 5 minutes); `bench-smoke` runs both
+# at small sizes into a temp directory (CI, under 2 minutes: it fails only if the harness
+# breaks, never on a target). BENCH_ARGS=--no-instructions skips valgrind.
 BENCH_STAMP := $(VENV)/.bench-installed-stamp
 
 .PHONY: bench bench-smoke
