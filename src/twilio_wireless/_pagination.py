@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from typing import Any, Generic, TypeVar
+from urllib.parse import quote, unquote, urlsplit
 
 import attrs
 from twilio_wireless_openapi.models.page_meta import PageMeta
@@ -213,31 +214,44 @@ class _ItemIterator(Generic[T]):
         return items[index]
 
 
+# What may stand unescaped in a path and in a query (RFC 3986); anything else is
+# percent-encoded, and existing %XX escapes are kept, as httpx.URL does.
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
+_QUERY_SAFE = _PATH_SAFE + "?"
+
+
+def _split(url: str) -> tuple[str, str]:
+    """(decoded path, encoded path and query) of an absolute or relative URL."""
+    if any(ord(c) < 32 or c == "\x7f" for c in url):
+        raise ValueError("it contains control characters")
+    parts = urlsplit(url)
+    parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    path = quote(parts.path, safe=_PATH_SAFE) or "/"
+    query = quote(parts.query, safe=_QUERY_SAFE)
+    return unquote(parts.path), path + (f"?{query}" if query else "")
+
+
 def _path_and_query(url: str, list_path: str) -> str:
     """The path and query of a page URL given to resume, checked to belong to this list.
 
     `list_path` may hold `*` for one segment: a SIM's usage records may be resumed from a
     URL naming the SIM by SID or by unique name.
     """
-    import httpx  # deferred: only resuming a list needs it
-
     try:
-        parsed = httpx.URL(url)
-    except httpx.InvalidURL as exc:
+        path, path_and_query = _split(url)
+    except ValueError as exc:
         raise ValueError(f"page_url: {url!r} is not a URL ({exc})") from None
-    segments = parsed.path.rstrip("/").split("/")
+    segments = path.rstrip("/").split("/")
     expected = list_path.split("/")
     if len(segments) != len(expected) or any(
         want not in ("*", got) for want, got in zip(expected, segments, strict=True)
     ):
         raise ValueError(f"page_url: {url!r} is not a page of {list_path}")
-    return parsed.raw_path.decode("ascii")
+    return path_and_query
 
 
 def _server_path_and_query(url: str) -> str:
-    import httpx  # deferred: a one-page list never needs it
-
     try:
-        return httpx.URL(url).raw_path.decode("ascii")
-    except httpx.InvalidURL as exc:
+        return _split(url)[1]
+    except ValueError as exc:
         raise ValueError(f"the API returned an invalid next_page_url {url!r} ({exc})") from None

@@ -114,3 +114,31 @@ def test_a_wire_response_becomes_an_httpx_response_only_when_asked() -> None:
     assert converted.headers["X-A"] == "1"
     assert converted.request.url == httpx.URL("https://wireless.test/v1/Sims/DEa")
     assert response.reason_phrase == "Not Found"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://wireless.twilio.com/v1/Sims?PageSize=50&Page=1&PageToken=PAabc",
+        "https://wireless.twilio.com/v1/Sims/pump%207/UsageRecords?Start=2015-07-30T20%3A00%3A00Z",
+        "https://wireless.twilio.com/v1/Sims/café/DataSessions?Page=2",
+        "https://wireless.twilio.com/v1/Sims?Status=a b&X=1+2&Y=%2F",
+        "/v1/Sims?Page=3",
+        "https://wireless.twilio.com:8443/v1/RatePlans",
+    ],
+)
+def test_next_page_urls_are_encoded_as_httpx_encodes_them(url: str) -> None:
+    from twilio_wireless._pagination import _server_path_and_query
+
+    expected = httpx.URL(url).raw_path.decode("ascii")
+    assert _server_path_and_query(url) == expected
+
+
+@pytest.mark.parametrize(
+    "url", ["https://wireless.test:99999/v1/Sims", "https://[::1/v1/Sims", "/v1/Sims\r\nX: 1"]
+)
+def test_an_invalid_next_page_url_is_a_value_error(url: str) -> None:
+    from twilio_wireless._pagination import _server_path_and_query
+
+    with pytest.raises(ValueError, match="invalid next_page_url"):
+        _server_path_and_query(url)
