@@ -10,17 +10,12 @@ from collections.abc import (
     Callable,
     Iterable,
 )
-from contextlib import aclosing
 from types import TracebackType
-from typing import TYPE_CHECKING, Generic, Self, TypeVar
+from typing import Generic, Self, TypeVar
 
 import attrs
 
 from . import _runtime
-
-if TYPE_CHECKING:
-    import anyio
-    from anyio.streams.memory import MemoryObjectSendStream
 
 T = TypeVar("T")
 
@@ -44,7 +39,7 @@ class BatchResults(Generic[T]):
     """Results of a fleet operation, yielded as each call completes.
 
     Iterate it directly; stopping early (break, an exception) cancels the calls still in
-    flight. On trio, wrap the loop in `async with` if you may stop early.
+    flight, on asyncio and trio alike; `async with` around the loop makes that immediate.
 
         async with client.sims.update_many(sids, status="active") as results:
             async for result in results:
@@ -69,11 +64,7 @@ class BatchResults(Generic[T]):
 
     def __aiter__(self) -> AsyncIterator[BatchResult[T]]:
         if self._iterator is None:
-            self._iterator = (
-                _run_asyncio(self._sids, self._call, self._concurrency)
-                if _runtime.on_asyncio()
-                else self._run_anyio()
-            )
+            self._iterator = _run(self._sids, self._call, self._concurrency)
         return self._iterator
 
     async def __aenter__(self) -> Self:
@@ -88,98 +79,72 @@ class BatchResults(Generic[T]):
         if self._iterator is not None:
             await self._iterator.aclose()  # type: ignore[attr-defined]
 
-    async def _run_anyio(self) -> AsyncIterator[BatchResult[T]]:
-        # On trio: a task group, so stopping early needs `async with` (see the class doc).
-        import anyio  # deferred: keeps `import twilio_wireless` light
 
-        send, receive = anyio.create_memory_object_stream[BatchResult[T]]()
-        slots = anyio.Semaphore(self._concurrency)
-        async with anyio.create_task_group() as group:
-            group.start_soon(self._feed, group, slots, send)
-            async with receive:
-                async for result in receive:
-                    try:
-                        yield result
-                    except GeneratorExit:
-                        # Closed early (aclose from `async with`): stop the calls in
-                        # flight and end without raising through the task group.
-                        group.cancel_scope.cancel()
-                        return
-
-    async def _feed(
-        self,
-        group: anyio.abc.TaskGroup,
-        slots: anyio.Semaphore,
-        send: MemoryObjectSendStream[BatchResult[T]],
-    ) -> None:
-        async with send, aclosing(_aiter(self._sids)) as sids:
-            async for sid in sids:
-                await slots.acquire()  # at most `concurrency` calls in flight
-                group.start_soon(self._one, sid, slots, send.clone())
-
-    async def _one(
-        self, sid: str, slots: anyio.Semaphore, send: MemoryObjectSendStream[BatchResult[T]]
-    ) -> None:
-        # The slot is held until the consumer takes the result, so a slow consumer
-        # slows the batch down instead of letting results pile up in memory.
-        try:
-            async with send:
-                await send.send(await _one_result(self._call, sid))
-        finally:
-            slots.release()
-
-
-async def _run_asyncio(
+async def _run(
     sids: Iterable[str] | AsyncIterable[str],
     call: Callable[[str], Awaitable[T]],
     concurrency: int,
 ) -> AsyncGenerator[BatchResult[T], None]:
-    # Plain tasks rather than a task group: cancelling them needs no cancel scope, so
-    # leaving the loop early (break, an exception) is clean even when Python closes this
-    # generator later from another task. Nothing here refers to the BatchResults or to
-    # this generator, so dropping them finalises it (and cancels the calls) at once.
-    import asyncio  # deferred: keeps `import twilio_wireless` light
+    # One engine on asyncio and trio: each call runs as a task of its own (_runtime.spawn),
+    # not in a task group, so leaving the loop early (break, an exception) cancels the
+    # calls in flight even when this generator is closed later, from another task. Nothing
+    # here refers to the BatchResults or to this generator, so dropping them finalises it
+    # (and cancels the calls) at once.
+    import anyio  # deferred: keeps `import twilio_wireless` light
 
-    loop = asyncio.get_running_loop()
-    finished: asyncio.Queue[BatchResult[T]] = asyncio.Queue()
-    running: dict[asyncio.Task[BatchResult[T]], str] = {}
+    send, finished = anyio.create_memory_object_stream[BatchResult[T]](concurrency)
+    running: dict[str, list[_runtime.Spawned]] = {}
     source = _aiter(sids)
-    exhausted = closing = False
+    exhausted = False
+    closing = [False]
 
-    def on_done(task: asyncio.Task[BatchResult[T]]) -> None:
-        sid = running.pop(task)
-        if closing:
-            return
-        if task.cancelled():  # by someone else: still one result per SIM
-            finished.put_nowait(BatchResult(sid, error=asyncio.CancelledError()))
-        elif (error := task.exception()) is not None:  # BaseException: not ours to keep
-            finished.put_nowait(BatchResult(sid, error=error))
-        else:
-            finished.put_nowait(task.result())
+    def start(sid: str) -> None:
+        async def one() -> None:
+            try:
+                result = await _one_result(call, sid)
+            except BaseException as error:  # cancelled by someone else: still a result
+                if not closing[0]:
+                    send.send_nowait(BatchResult(sid, error=error))
+                raise
+            finally:
+                handles = running.get(sid)
+                if handles:
+                    handles.pop()
+                    if not handles:
+                        del running[sid]
+            if not closing[0]:
+                send.send_nowait(result)
+
+        running.setdefault(sid, []).append(_runtime.spawn(one))
+
+    def in_flight() -> int:
+        return sum(len(handles) for handles in running.values())
 
     try:
         while True:
             # New calls start only as results are taken: at most `concurrency` in flight,
             # and never more than that many results waiting.
-            while not exhausted and len(running) + finished.qsize() < concurrency:
+            waiting = finished.statistics().current_buffer_used
+            while not exhausted and in_flight() + waiting < concurrency:
                 try:
                     sid = await anext(source)
                 except StopAsyncIteration:
                     exhausted = True
                     break
-                task = loop.create_task(_one_result(call, sid))
-                running[task] = sid
-                task.add_done_callback(on_done)
-            if exhausted and not running and finished.empty():
+                start(sid)
+            if exhausted and not running and not finished.statistics().current_buffer_used:
                 return
-            yield await finished.get()
+            yield await finished.receive()
     finally:
-        closing = True
-        tasks = list(running)
-        for task in tasks:
-            task.cancel()
+        closing[0] = True
+        handles = [handle for group in running.values() for handle in group]
+        for handle in handles:
+            handle.cancel()
         # Leave no call running behind the caller's back.
-        await asyncio.gather(*tasks, return_exceptions=True)
+        for handle in handles:
+            await handle.wait()
+        send.close()
+        finished.close()
         await source.aclose()
 
 

@@ -7,6 +7,9 @@ work may run in background tasks (next-page prefetch, batch calls) without a tas
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
 
 def current_library() -> str | None:
     """ "asyncio", "trio" (or another sniffio name) when called inside one, else None."""
@@ -30,3 +33,66 @@ def builds_for_trio() -> bool:
     """
     library = current_library()
     return library is not None and library != "asyncio"
+
+
+class Spawned(Protocol):
+    """A call running in the background, started by `spawn()`."""
+
+    def cancel(self) -> None:
+        """Ask it to stop (at its next await)."""
+
+    async def wait(self) -> None:
+        """Return once it has finished, however it ended."""
+
+
+def spawn(run: Callable[[], Awaitable[None]]) -> Spawned:
+    """Run `run()` in the background without a task group, on asyncio or trio.
+
+    Batches use this so that leaving their loop early (even without `async with`) can
+    cancel the calls in flight the same way on both: asyncio tasks, trio system tasks.
+    `run` must not raise (it reports its own outcome).
+    """
+    if on_asyncio():
+        return _AsyncioTask(run)
+    return _TrioSystemTask(run)
+
+
+class _AsyncioTask:
+    def __init__(self, run: Callable[[], Awaitable[None]]) -> None:
+        import asyncio
+
+        async def main() -> None:
+            await run()
+
+        self._task = asyncio.get_running_loop().create_task(main())
+
+    def cancel(self) -> None:
+        self._task.cancel()
+
+    async def wait(self) -> None:
+        import asyncio
+
+        await asyncio.gather(self._task, return_exceptions=True)
+
+
+class _TrioSystemTask:
+    def __init__(self, run: Callable[[], Awaitable[None]]) -> None:
+        import trio
+
+        self._scope = trio.CancelScope()
+        self._done = trio.Event()
+
+        async def main() -> None:
+            try:
+                with self._scope:  # absorbs the cancellation cancel() asks for
+                    await run()
+            finally:
+                self._done.set()
+
+        trio.lowlevel.spawn_system_task(main)
+
+    def cancel(self) -> None:
+        self._scope.cancel()
+
+    async def wait(self) -> None:
+        await self._done.wait()

@@ -113,3 +113,59 @@ def test_update_many_on_trio() -> None:
         thread.join(timeout=5)
     assert len(done) == 4
     assert set(done) <= set(sids)
+
+
+def test_leaving_a_batch_early_on_trio_cancels_calls_in_flight() -> None:
+    # One engine on both runtimes: no `async with` needed to stop the other calls.
+    started: list[str] = []
+    cancelled: list[str] = []
+
+    async def call(sid: str) -> str:
+        started.append(sid)
+        if sid == "a":
+            return sid
+        try:
+            await trio.sleep_forever()
+        except BaseException:
+            cancelled.append(sid)
+            raise
+        return sid  # pragma: no cover
+
+    async def main() -> list[str]:
+        with trio.fail_after(5):
+            seen = []
+            results = tw.BatchResults(["a", "b", "c"], call, concurrency=3)
+            async for result in results:
+                seen.append(result.sid)
+                break
+            await results.__aiter__().aclose()  # what dropping it does, without waiting for GC
+            return seen
+
+    assert trio.run(main) == ["a"]
+    assert sorted(started) == ["a", "b", "c"]
+    assert sorted(cancelled) == ["b", "c"]
+
+
+def test_a_batch_on_trio_yields_every_result_with_bounded_concurrency() -> None:
+    peak = 0
+    running = 0
+
+    async def call(sid: str) -> str:
+        nonlocal peak, running
+        running += 1
+        peak = max(peak, running)
+        await trio.sleep(0.001)
+        running -= 1
+        if sid == "bad":
+            raise ValueError(sid)
+        return sid
+
+    async def main() -> list[tw.BatchResult[str]]:
+        with trio.fail_after(5):
+            sids = [*map(str, range(20)), "bad"]
+            return [r async for r in tw.BatchResults(sids, call, concurrency=4)]
+
+    results = trio.run(main)
+    assert sorted(r.sid for r in results) == sorted([*map(str, range(20)), "bad"])
+    assert [r.sid for r in results if r.error is not None] == ["bad"]
+    assert peak == 4
