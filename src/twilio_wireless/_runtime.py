@@ -12,7 +12,7 @@ from typing import Protocol
 
 
 def current_library() -> str | None:
-    """ "asyncio", "trio" (or another sniffio name) when called inside one, else None."""
+    """The running async library's name ("asyncio", "trio", ...), or None outside one."""
     import sniffio  # deferred: keeps `import twilio_wireless` light
 
     try:
@@ -50,7 +50,8 @@ def spawn(run: Callable[[], Awaitable[None]]) -> Spawned:
 
     Batches use this so that leaving their loop early (even without `async with`) can
     cancel the calls in flight the same way on both: asyncio tasks, trio system tasks.
-    `run` must not raise (it reports its own outcome).
+    `run` reports its own outcome: an exception escaping it (other than the cancellation
+    `cancel()` asks for) is not caught here, and on trio it would end the run.
     """
     if on_asyncio():
         return _AsyncioTask(run)
