@@ -1,8 +1,9 @@
 """Instructions per request: each client's process counted by valgrind cachegrind, two sizes.
 
 Timings on these shared 2-core VMs swing by 20-40% between runs; instruction counts do not
-(see /work/shared/research/measuring.md). Each count is one `counted.py` process under
-`valgrind --tool=cachegrind --cache-sim=no`; the server runs outside valgrind. A count holds
+(see research/measuring.md in the shared folder beside the project). Each count is one
+`counted.py` process under `valgrind --tool=cachegrind --cache-sim=no`; the server runs
+outside valgrind. A count holds
 start-up, imports and warm-up too, so per request = (I(N2) - I(N1)) / (N2 - N1): a base
 run, and per workload a run raising only that workload's size (per SIM likewise over page
 counts). Cold start is the whole short script, no difference. Beside them, natively: the
