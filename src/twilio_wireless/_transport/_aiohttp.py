@@ -1,8 +1,8 @@
 """The SDK's default way out: a pool of aiohttp connections that sends wire requests.
 
 It needs a running asyncio loop and does not import httpx: a failure is raised as
-`TransportError`, named after the httpx exception httpcore would raise for it (the httpx
-face of this pool, `_aiohttp_httpx.AiohttpTransport`, turns it into that exception).
+`TransportError`, named after the httpx exception httpcore would raise for it, so the
+SDK's errors read the same whichever transport a client uses.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import asyncio
 import os
 import ssl
 import zlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 
 import aiohttp
 from aiohttp import http_exceptions
@@ -236,7 +236,7 @@ class AiohttpPool:
 
     async def send(self, request: WireRequest) -> WireResponse:
         """Send a `WireRequest` and return its response, body read and decoded."""
-        raw, pool = await self.open(
+        raw, pool = await self._open(
             request.method, request.url, request.headers, request.body, request.timeout
         )
         try:
@@ -256,12 +256,12 @@ class AiohttpPool:
             body = _decode(body, encoding)
         return WireResponse(raw.status, raw.headers, body, request)
 
-    async def open(
+    async def _open(
         self,
         method: str,
         url: str,
-        headers: Mapping[str, str] | list[tuple[str, str]],
-        data: bytes | AsyncIterator[bytes] | None,
+        headers: Mapping[str, str],
+        data: bytes | None,
         timeouts: Mapping[str, float | None] | None,
     ) -> tuple[aiohttp.ClientResponse, asyncio.Semaphore | None]:
         """Start a request; the caller must release the response and the pool slot."""
@@ -367,7 +367,7 @@ class AiohttpPool:
         session = aiohttp.ClientSession(
             connector=connector,
             cookie_jar=aiohttp.DummyCookieJar(),  # an API client keeps no cookies
-            auto_decompress=False,  # send() decodes; the httpx face leaves it to httpx
+            auto_decompress=False,  # send() decodes gzip/deflate itself, only when asked
             skip_auto_headers=_SKIP_AUTO_HEADERS,
             trust_env=self._trust_env,
             timeout=aiohttp.ClientTimeout(total=None),
