@@ -352,3 +352,20 @@ def test_the_default_tls_context_verifies_with_certifi_or_the_environment(
     monkeypatch.setenv("SSL_CERT_FILE", str(one_ca))
     assert len(_create_ssl_context(True, trust_env=True).get_ca_certs()) == 1
     assert len(_create_ssl_context(True, trust_env=False).get_ca_certs()) > 50
+
+
+async def test_a_decoded_body_is_not_decoded_again_as_an_httpx_response(
+    server: MisbehavingServer,
+) -> None:
+    async with pool() as sender:
+        response = await sender.send(wire(server.url + "/gzip"))
+    assert response._httpx is None  # nothing httpx is made on the way
+    assert response.to_httpx().content == GZIP_PAYLOAD
+
+
+async def test_a_plain_http_pool_refuses_https() -> None:
+    async with pool() as sender:
+        with pytest.raises(TransportError) as caught:
+            await sender.send(wire("https://wireless.test/v1/Sims"))
+    assert caught.value.kind == "UnsupportedProtocol"
+    assert not caught.value.sent
