@@ -44,16 +44,23 @@ class AccountUsageRecordPage:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build from a mapping of the JSON object's fields (the mapping is left as it is)."""
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
+        return cls._from_json(dict(src_dict))
+
+    @classmethod
+    def _from_json(cls, d: dict[str, Any]) -> Self:
+        """Build from a decoded JSON object nobody else holds: its entries are consumed."""
+        if type(d) is not dict:
+            return cls.from_dict(d)  # another mapping, or a TypeError naming the model
         usage_records = [
-            AccountUsageRecord.from_dict(item) for item in d.pop("usage_records")
+            AccountUsageRecord._from_json(item) for item in d.pop("usage_records")
         ]
 
-        meta = PageMeta.from_dict(d.pop("meta"))
+        meta = PageMeta._from_json(d.pop("meta"))
 
         _instance = cls(
             usage_records,

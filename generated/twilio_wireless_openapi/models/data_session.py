@@ -155,11 +155,18 @@ class DataSession:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build from a mapping of the JSON object's fields (the mapping is left as it is)."""
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
+        return cls._from_json(dict(src_dict))
+
+    @classmethod
+    def _from_json(cls, d: dict[str, Any]) -> Self:
+        """Build from a decoded JSON object nobody else holds: its entries are consumed."""
+        if type(d) is not dict:
+            return cls.from_dict(d)  # another mapping, or a TypeError naming the model
         sid = d.pop("sid")
 
         sim_sid = d.pop("sim_sid")
@@ -183,7 +190,7 @@ class DataSession:
         if _cell_location_estimate is None:
             cell_location_estimate = _cell_location_estimate
         else:
-            cell_location_estimate_type_1 = CellLocationEstimate.from_dict(
+            cell_location_estimate_type_1 = CellLocationEstimate._from_json(
                 _cell_location_estimate
             )
 

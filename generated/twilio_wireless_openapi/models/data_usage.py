@@ -101,11 +101,18 @@ class DataUsage:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build from a mapping of the JSON object's fields (the mapping is left as it is)."""
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
+        return cls._from_json(dict(src_dict))
+
+    @classmethod
+    def _from_json(cls, d: dict[str, Any]) -> Self:
+        """Build from a decoded JSON object nobody else holds: its entries are consumed."""
+        if type(d) is not dict:
+            return cls.from_dict(d)  # another mapping, or a TypeError naming the model
         billing_units: None | str = d.pop("billing_units", None)
 
         billed: float | None = d.pop("billed", None)
@@ -123,7 +130,7 @@ class DataUsage:
         if _home is None:
             home = _home
         else:
-            home_type_1 = DataUsageDetail.from_dict(_home)
+            home_type_1 = DataUsageDetail._from_json(_home)
 
             home = home_type_1
 
@@ -132,7 +139,7 @@ class DataUsage:
         if _national_roaming is None:
             national_roaming = _national_roaming
         else:
-            national_roaming_type_1 = DataUsageDetail.from_dict(_national_roaming)
+            national_roaming_type_1 = DataUsageDetail._from_json(_national_roaming)
 
             national_roaming = national_roaming_type_1
 
@@ -142,7 +149,7 @@ class DataUsage:
             international_roaming = _international_roaming
         else:
             international_roaming_type_0 = [
-                DataUsageDetail.from_dict(item) for item in _international_roaming
+                DataUsageDetail._from_json(item) for item in _international_roaming
             ]
 
             international_roaming = international_roaming_type_0

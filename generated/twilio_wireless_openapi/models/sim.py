@@ -216,11 +216,18 @@ class Sim:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build from a mapping of the JSON object's fields (the mapping is left as it is)."""
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
+        return cls._from_json(dict(src_dict))
+
+    @classmethod
+    def _from_json(cls, d: dict[str, Any]) -> Self:
+        """Build from a decoded JSON object nobody else holds: its entries are consumed."""
+        if type(d) is not dict:
+            return cls.from_dict(d)  # another mapping, or a TypeError naming the model
         sid = d.pop("sid")
 
         unique_name: None | str = d.pop("unique_name", None)
@@ -338,7 +345,7 @@ class Sim:
         if _links is None:
             links = _links
         else:
-            links_type_0 = SimLinks.from_dict(_links)
+            links_type_0 = SimLinks._from_json(_links)
 
             links = links_type_0
 

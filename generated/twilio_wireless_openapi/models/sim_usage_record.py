@@ -74,11 +74,18 @@ class SimUsageRecord:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build from a mapping of the JSON object's fields (the mapping is left as it is)."""
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
+        return cls._from_json(dict(src_dict))
+
+    @classmethod
+    def _from_json(cls, d: dict[str, Any]) -> Self:
+        """Build from a decoded JSON object nobody else holds: its entries are consumed."""
+        if type(d) is not dict:
+            return cls.from_dict(d)  # another mapping, or a TypeError naming the model
         sim_sid = d.pop("sim_sid")
 
         account_sid = d.pop("account_sid")
@@ -88,7 +95,7 @@ class SimUsageRecord:
         if _period is None:
             period = _period
         else:
-            period_type_1 = UsagePeriod.from_dict(_period)
+            period_type_1 = UsagePeriod._from_json(_period)
 
             period = period_type_1
 
@@ -97,7 +104,7 @@ class SimUsageRecord:
         if _commands is None:
             commands = _commands
         else:
-            commands_type_1 = CommandsUsage.from_dict(_commands)
+            commands_type_1 = CommandsUsage._from_json(_commands)
 
             commands = commands_type_1
 
@@ -106,7 +113,7 @@ class SimUsageRecord:
         if _data is None:
             data = _data
         else:
-            data_type_1 = DataUsage.from_dict(_data)
+            data_type_1 = DataUsage._from_json(_data)
 
             data = data_type_1
 

@@ -44,11 +44,18 @@ class UpdateRatePlanRequest:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        """Build from a mapping of the JSON object's fields (the mapping is left as it is)."""
         if type(src_dict) is not dict and not isinstance(src_dict, Mapping):
             raise TypeError(
                 f"{cls.__name__} expects a JSON object, got {type(src_dict).__name__}"
             )
-        d = dict(src_dict)
+        return cls._from_json(dict(src_dict))
+
+    @classmethod
+    def _from_json(cls, d: dict[str, Any]) -> Self:
+        """Build from a decoded JSON object nobody else holds: its entries are consumed."""
+        if type(d) is not dict:
+            return cls.from_dict(d)  # another mapping, or a TypeError naming the model
         unique_name = d.pop("UniqueName", UNSET)
 
         friendly_name = d.pop("FriendlyName", UNSET)

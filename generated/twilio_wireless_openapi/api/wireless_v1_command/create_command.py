@@ -33,7 +33,7 @@ def request_kwargs(
 def parse_response(response: ResponseLike) -> Command:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 201:
-        response_201 = Command.from_dict(json_loads(response.content))
+        response_201 = Command._from_json(json_loads(response.content))
 
         return response_201
 

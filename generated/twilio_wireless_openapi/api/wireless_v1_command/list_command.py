@@ -64,7 +64,7 @@ def request_kwargs(
 def parse_response(response: ResponseLike) -> CommandPage:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
-        response_200 = CommandPage.from_dict(json_loads(response.content))
+        response_200 = CommandPage._from_json(json_loads(response.content))
 
         return response_200
 

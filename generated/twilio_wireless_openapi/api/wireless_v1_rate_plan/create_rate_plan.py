@@ -32,7 +32,7 @@ def request_kwargs(
 def parse_response(response: ResponseLike) -> RatePlan:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 201:
-        response_201 = RatePlan.from_dict(json_loads(response.content))
+        response_201 = RatePlan._from_json(json_loads(response.content))
 
         return response_201
 

@@ -57,7 +57,7 @@ def request_kwargs(
 def parse_response(response: ResponseLike) -> SimPage:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
-        response_200 = SimPage.from_dict(json_loads(response.content))
+        response_200 = SimPage._from_json(json_loads(response.content))
 
         return response_200
 

@@ -58,7 +58,7 @@ def request_kwargs(
 def parse_response(response: ResponseLike) -> AccountUsageRecordPage:
     """Parse a documented status; raise errors.UnexpectedStatus for any other."""
     if response.status_code == 200:
-        response_200 = AccountUsageRecordPage.from_dict(json_loads(response.content))
+        response_200 = AccountUsageRecordPage._from_json(json_loads(response.content))
 
         return response_200
 
