@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import attrs
-from twilio_wireless_openapi.models.sim import Sim
 
 from ._clock import Clock
 from ._errors import PollTimeoutError, SimStatusChangeError
+
+if TYPE_CHECKING:
+    # Annotations only: building a client (which needs PollPolicy) creates no model class.
+    from twilio_wireless_openapi.models.sim import Sim
 
 __all__ = ["PollPolicy", "SimStatusChange"]
 
