@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
@@ -15,6 +16,7 @@ from .._params import Operation
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
+_ANY_SEGMENT = re.compile(r"\{[^}/]+\}")
 # The pager sets these itself, from `limit` and the API's next-page URLs.
 PAGER_PARAMETERS = frozenset({"page", "page_token"})
 
@@ -67,7 +69,6 @@ class Resource:
         identifiers: Mapping[str, str] = {},
         parse: Callable[[Any], Any],
         items: Callable[[Any], list[T]],
-        list_path: str,
         limit: object,
         page_url: str | None,
     ) -> AsyncPager[T]:
@@ -99,7 +100,8 @@ class Resource:
             if page_url is not None
             else operation.request_kwargs_from(*path, params=values),
             page_url=page_url,
-            list_path=list_path,
+            # The list's own path, with `*` for a path parameter (a SIM by SID or name).
+            list_path=_ANY_SEGMENT.sub("*", operation.PATH),
             parse_page=parse_page,
             limit=max_items,
         )

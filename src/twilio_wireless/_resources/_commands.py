@@ -135,7 +135,6 @@ class CommandsResource(Resource):
             identifiers=_SIM,
             parse=CommandPage.from_dict,
             items=lambda page: page.commands,
-            list_path="/v1/Commands",
             limit=limit,
             page_url=page_url,
         )

@@ -98,7 +98,6 @@ class RatePlansResource(Resource):
             given=filters,
             parse=RatePlanPage.from_dict,
             items=lambda page: page.rate_plans,
-            list_path="/v1/RatePlans",
             limit=limit,
             page_url=page_url,
         )

@@ -238,7 +238,6 @@ class SimsResource(Resource):
             identifiers=_LIST_IDENTIFIERS,
             parse=sim_page.SimPage.from_dict,
             items=lambda page: page.sims,
-            list_path="/v1/Sims",
             limit=limit,
             page_url=page_url,
         )
@@ -271,7 +270,6 @@ class SimsResource(Resource):
             given=filters,
             parse=sim_usage_record_page.SimUsageRecordPage.from_dict,
             items=lambda page: page.usage_records,
-            list_path="/v1/Sims/*/UsageRecords",
             limit=limit,
             page_url=page_url,
         )
@@ -301,7 +299,6 @@ class SimsResource(Resource):
             given=filters,
             parse=data_session_page.DataSessionPage.from_dict,
             items=lambda page: page.data_sessions,
-            list_path="/v1/Sims/*/DataSessions",
             limit=limit,
             page_url=page_url,
         )

@@ -40,7 +40,6 @@ class UsageRecordsResource(Resource):
             given=filters,
             parse=AccountUsageRecordPage.from_dict,
             items=lambda page: page.usage_records,
-            list_path="/v1/UsageRecords",
             limit=limit,
             page_url=page_url,
         )
