@@ -93,39 +93,35 @@ async def _run(
     import anyio  # deferred: keeps `import twilio_wireless` light
 
     send, finished = anyio.create_memory_object_stream[BatchResult[T]](concurrency)
-    running: dict[str, list[_runtime.Spawned]] = {}
+    running: set[_runtime.Spawned] = set()
     source = _aiter(sids)
     exhausted = False
-    closing = [False]
+    closing = False
 
     def start(sid: str) -> None:
+        handle: list[_runtime.Spawned] = []  # filled below, before the call first runs
+
         async def one() -> None:
             try:
                 result = await _one_result(call, sid)
             except BaseException as error:  # cancelled by someone else: still a result
-                if not closing[0]:
+                if not closing:
                     send.send_nowait(BatchResult(sid, error=error))
                 raise
             finally:
-                handles = running.get(sid)
-                if handles:
-                    handles.pop()
-                    if not handles:
-                        del running[sid]
-            if not closing[0]:
+                running.discard(handle[0])
+            if not closing:
                 send.send_nowait(result)
 
-        running.setdefault(sid, []).append(_runtime.spawn(one))
-
-    def in_flight() -> int:
-        return sum(len(handles) for handles in running.values())
+        handle.append(_runtime.spawn(one))
+        running.add(handle[0])
 
     try:
         while True:
             # New calls start only as results are taken: at most `concurrency` in flight,
             # and never more than that many results waiting.
             waiting = finished.statistics().current_buffer_used
-            while not exhausted and in_flight() + waiting < concurrency:
+            while not exhausted and len(running) + waiting < concurrency:
                 try:
                     sid = await anext(source)
                 except StopAsyncIteration:
@@ -136,8 +132,8 @@ async def _run(
                 return
             yield await finished.receive()
     finally:
-        closing[0] = True
-        handles = [handle for group in running.values() for handle in group]
+        closing = True
+        handles = list(running)
         for handle in handles:
             handle.cancel()
         # Leave no call running behind the caller's back.
