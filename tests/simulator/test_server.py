@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import statistics
 import subprocess
 import sys
+import time
 from collections.abc import AsyncIterator
 
 import anyio
@@ -154,6 +156,113 @@ async def test_cli_serves_and_prints_its_credentials() -> None:
                     except tw.APIConnectionError:
                         await asyncio.sleep(0.05)
         assert len(sims) == 25
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            try:
+                with anyio.fail_after(10):
+                    await process.wait()
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+def test_cli_status_mix_is_parsed_and_checked(capsys: pytest.CaptureFixture[str]) -> None:
+    from twilio_wireless.simulator.__main__ import build_parser, main
+
+    parser = build_parser()
+    assert parser.parse_args([]).status_mix is None
+    assert parser.parse_args(["--status-mix", "ready=1"]).status_mix == {"ready": 1.0}
+    both = parser.parse_args(["--status-mix", "active=0.7, ready=0.3"]).status_mix
+    assert both == {"active": 0.7, "ready": 0.3}
+    for bad in ("ready", "ready=x", "ready=-1", "ready=1,ready=2", "=1"):
+        with pytest.raises(SystemExit) as refused:
+            parser.parse_args(["--status-mix", bad])
+        assert refused.value.code == 2
+        assert "expected STATUS=WEIGHT" in capsys.readouterr().err
+    # A status that cannot be seeded is SimulatorConfig's to refuse, before serving.
+    assert main(["--port", "0", "--status-mix", "updating=1"]) == 2
+    assert "status_mix: cannot seed SIMs in ['updating']" in capsys.readouterr().err
+
+
+async def test_cli_seeds_the_status_mix() -> None:
+    """`--status-mix ready=1`: every seeded SIM is ready, with a rate plan (activatable)."""
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "twilio_wireless.simulator", "--port", "0", "--sims", "40"),
+        *("--status-mix", "ready=1", "--stop-after", "20"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        with anyio.fail_after(20):
+            banner = [(await process.stdout.readline()).decode() for _ in range(3)]
+        url = banner[0].split(" on ", 1)[1].strip()
+        account = banner[1].split(":", 1)[1].strip()
+        token = banner[2].split(":", 1)[1].strip()
+        async with tw.WirelessClient(account, token, base_url=url) as client:
+            with anyio.fail_after(10):
+                while True:  # the banner comes before uvicorn listens
+                    try:
+                        sims = await client.sims.list().to_list()
+                        break
+                    except tw.APIConnectionError:
+                        await asyncio.sleep(0.05)
+        assert len(sims) == 40
+        assert {sim.status for sim in sims} == {tw.SimStatus.READY}
+        assert all(sim.rate_plan_sid for sim in sims)
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            try:
+                with anyio.fail_after(10):
+                    await process.wait()
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+def test_cli_socket_is_tcp_so_answers_are_not_delayed() -> None:
+    """The CLI's listening socket says IPPROTO_TCP, so asyncio sets TCP_NODELAY on each
+    connection: uvicorn (h11) writes headers and body apart, and without it every answer
+    on a kept-alive connection waited ~40 ms for the client's delayed ACK."""
+    from twilio_wireless.simulator.__main__ import _bind
+
+    sock = _bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+    finally:
+        sock.close()
+
+
+async def test_cli_answers_kept_alive_requests_without_delay() -> None:
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "twilio_wireless.simulator", "--port", "0", "--sims", "3"),
+        *("--stop-after", "30"),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stdout is not None
+        with anyio.fail_after(20):
+            banner = [(await process.stdout.readline()).decode() for _ in range(3)]
+        url = banner[0].split(" on ", 1)[1].strip()
+        account = banner[1].split(":", 1)[1].strip()
+        token = banner[2].split(":", 1)[1].strip()
+        async with tw.WirelessClient(account, token, base_url=url) as client:
+            with anyio.fail_after(10):
+                while True:  # the banner comes before uvicorn listens
+                    try:
+                        await client.sims.fetch("sim-000001")
+                        break
+                    except tw.APIConnectionError:
+                        await asyncio.sleep(0.05)
+            took = []
+            for _ in range(15):  # one kept-alive connection, one request at a time
+                started = time.perf_counter()
+                await client.sims.fetch("sim-000001")
+                took.append(time.perf_counter() - started)
+        assert statistics.median(took) < 0.025, took  # ~1 ms; 40+ ms with Nagle's delay
     finally:
         if process.returncode is None:
             process.terminate()

@@ -47,20 +47,33 @@ helpers), and importing it loads none of the client's modules. Its behaviour:
   go queued -> sent -> delivered (or end `sent` without a receipt, `failed` if the SIM
   is not ready/active). A CallbackUrl is called (POST form or GET query, signed with
   X-Twilio-Signature) when the change completes.
-- Fault injection (`simulator.faults.add(pattern, fault, times=N)`, or one request's
-  `X-Simulator-Fault` header, same syntax: `503`, `503;html`, `429;retry-after=2`,
-  `delay=0.5`, `drop`, `drop;after`): 429 with Retry-After, 5xx (JSON or HTML), delays,
-  dropped connections, each before the request touches the state or after it was
-  applied. `simulator.requests` logs what arrived and whether it changed the state.
+- Fault injection (`simulator.faults.add(pattern, fault, times=N)`, the server's
+  `--fault PATTERN=SPEC`, `POST /__simulator/faults`, or one request's
+  `X-Simulator-Fault` header; one syntax, see `_faults`: `503`, `503;html`,
+  `429;retry-after=2`, `delay=0.5`, `drop`, `drop;after`, `truncate=100`, `drip=0.5`,
+  `oversize=1g`, `endless`, `bomb=1g`, with `times=`, `skip=`, `probability=` on rules):
+  429 with Retry-After, 5xx (JSON or HTML), delays, connections closed before any byte
+  or mid-body, bodies dripped, huge, endless or gzip bombs; each before the request
+  touches the state or after it was applied. Rule probabilities follow the seed.
+  `simulator.requests` logs what arrived and whether it changed the state.
+- Twilio's account concurrency limit (`max_in_flight`, default 100 per simulator; see
+  `_limits`): one request more is answered 429, code 20429, at once and never
+  processed. `latency` seconds per request hold the request's slot (virtual time on a
+  `ManualClock`). Every answer carries `Twilio-Request-Id` (RQ + 32 hex) and API answers
+  `Twilio-Concurrent-Requests`; `simulator.stats` counts requests, the in-flight peak
+  and 429s by reason.
+- Admin routes for a running server, loopback clients only, no auth (see `_admin`):
+  `GET/POST/DELETE /__simulator/faults`, `GET /__simulator/stats`.
 
 Error codes:
 
     20001 400  invalid or missing parameter, invalid SIM status transition
     20003 401  missing or wrong credentials
     20004 405  method not allowed on this path
+    20403 403  an admin route asked from a non-loopback address
     20404 404  no such resource (in the path, or named by Sim / RatePlan)
     20409 409  unique name in use; status change while another runs; delete refused
-    20429 429  injected rate limit
+    20429 429  more requests in flight than `max_in_flight`, or an injected rate limit
     20500 5xx  injected server error, or a simulator failure
     20503 503  injected service unavailable
 """
@@ -76,6 +89,7 @@ if TYPE_CHECKING:
     from ._clock import Clock, ManualClock, RealClock
     from ._config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, SimulatorConfig
     from ._faults import FAULT_HEADER, Fault, FaultRegistry, FaultRule
+    from ._limits import SimulatorStats
     from ._simulator import DEFAULT_BASE_URL, WirelessSimulator
     from ._state import TRANSITIONS
     from ._transport import SimulatorTransport
@@ -99,6 +113,7 @@ _LAZY = {
     "Fault": "._faults",
     "FaultRegistry": "._faults",
     "FaultRule": "._faults",
+    "SimulatorStats": "._limits",
     "DEFAULT_BASE_URL": "._simulator",
     "WirelessSimulator": "._simulator",
     "TRANSITIONS": "._state",
@@ -138,6 +153,7 @@ __all__ = [
     "RealClock",
     "RecordedRequest",
     "SimulatorConfig",
+    "SimulatorStats",
     "SimulatorTransport",
     "WirelessSimulator",
 ]

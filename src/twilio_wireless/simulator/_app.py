@@ -1,5 +1,5 @@
-"""The ASGI app: routing, auth, form parsing, the operations (`OPERATIONS`), faults and
-the request log."""
+"""The ASGI app: routing, auth, form parsing, the operations (`OPERATIONS`), faults, the
+account's in-flight limit, the admin routes and the request log."""
 
 from __future__ import annotations
 
@@ -18,8 +18,17 @@ from urllib.parse import parse_qs, unquote
 import anyio
 import httpx
 
+from ._admin import ADMIN_PREFIX, admin_answer
+from ._delivery import (
+    ConnectionDropped,
+    close_connection,
+    fault_body,
+    send_shaped,
+    shaped_chunks,
+)
 from ._errors import (
     METHOD_NOT_ALLOWED,
+    TOO_MANY_REQUESTS,
     UNAUTHENTICATED,
     ApiError,
     code_for_status,
@@ -62,10 +71,6 @@ MAX_TEXT_WITH_SID = 128
 MAX_BINARY = 140
 
 
-class ConnectionDropped(httpx.RemoteProtocolError):
-    """Raised by the in-process app to drop the connection: httpx sees a transport error."""
-
-
 @dataclasses.dataclass(slots=True, eq=False)
 class RecordedRequest:
     """One request the simulator received (`simulator.requests`).
@@ -81,8 +86,9 @@ class RecordedRequest:
         operation: the operation id (`UpdateSim`, ...), or None if no route matched.
         time: the simulator clock's monotonic time when it arrived.
         timestamp: the simulator clock's wall time when it arrived.
-        status: the status answered, or None if no answer was sent (dropped connection,
-            or still in progress).
+        status: the status answered (its headers went out, even if a fault then cut the
+            body short), or None if no answer was sent (dropped connection, or still in
+            progress).
         applied: whether the request changed the state (a successful write), even if
             the answer was then replaced by a fault.
         fault: the fault injected into it, if any.
@@ -120,6 +126,29 @@ class _Response:
         self.body = body
         self.headers = _JSON if headers is None else headers
         self.applied = applied
+
+
+def _api_headers(request_id: bytes, in_flight: int) -> list[tuple[bytes, bytes]]:
+    """The headers Twilio puts on every API answer.
+
+    `Twilio-Concurrent-Requests` is the account's requests in flight, this one included
+    (Twilio documents it as the header to watch before 20429s start:
+    https://www.twilio.com/docs/api/errors/20429; captured answers show `1` for a lone
+    request).
+    """
+    return [
+        (b"twilio-request-id", request_id),
+        (b"twilio-concurrent-requests", str(in_flight).encode()),
+    ]
+
+
+def _too_many_requests() -> _Response:
+    """Twilio's answer beyond the account's concurrency: 429, code 20429.
+
+    No `Retry-After`: Twilio documents none for 20429 (its docs say only to back off and
+    retry, https://www.twilio.com/docs/errors/20429), so a client must back off by itself.
+    """
+    return _Response(429, error_body(429, TOO_MANY_REQUESTS, "Too many requests"), list(_JSON))
 
 
 def _error(exc: ApiError) -> _Response:
@@ -302,7 +331,10 @@ class SimulatorApp:
             body += message.get("body", b"")
             if not message.get("more_body", False):
                 break
-        await self._handle(scope, body, send)
+        if scope["path"].startswith(ADMIN_PREFIX):
+            await self._admin(scope, body, send)
+            return
+        await self._handle(scope, receive, body, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -329,7 +361,24 @@ class SimulatorApp:
                 self._bases[key] = found
         return found
 
-    async def _handle(self, scope: Scope, body: bytes, send: Send) -> None:
+    def _request_id(self) -> bytes:
+        """Twilio's `Twilio-Request-Id`: RQ and 32 hex digits, one per answer."""
+        self._request_number += 1
+        return f"RQ{self._request_number:032x}".encode()
+
+    async def _admin(self, scope: Scope, body: bytes, send: Send) -> None:
+        status, headers, text = admin_answer(
+            self._sim, scope["method"], scope["path"], scope.get("client"), body
+        )
+        headers = [
+            *headers,
+            (b"content-length", str(len(text)).encode()),
+            (b"twilio-request-id", self._request_id()),
+        ]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": text})
+
+    async def _handle(self, scope: Scope, receive: Receive, body: bytes, send: Send) -> None:
         sim = self._sim
         sim.settle()
         method: str = scope["method"]
@@ -340,7 +389,6 @@ class SimulatorApp:
             headers[name.decode("latin-1").lower()] = value.decode("latin-1")
         routes, param = resolve(path_text)
         operation = routes.get(method) if routes is not None else None
-        fault: Fault | None = None
         query: Query = {}
         form: Query = {}
         response: _Response | None = None
@@ -365,6 +413,58 @@ class SimulatorApp:
             timestamp=clock.now(),
         )
         sim.requests.append(entry)
+        request_id = self._request_id()
+        limits = sim._limits
+        in_flight = limits.admit()
+        if in_flight is None:
+            # Twilio refuses a request beyond the account's concurrency at once; it was
+            # never processed (https://www.twilio.com/docs/api/errors/20429).
+            entry.status = 429
+            await self._send(send, _too_many_requests(), _api_headers(request_id, limits.in_flight))
+            return
+        try:
+            outcome = await self._outcome(
+                scope, headers, entry, method, routes, operation, param, query, form, response
+            )
+        finally:
+            limits.release()
+        if outcome is None:
+            await close_connection(scope, receive)
+            return
+        answer, fault = outcome
+        entry.status = answer.status
+        extra = _api_headers(request_id, in_flight)
+        if fault is None or not fault.streams:
+            await self._send(send, answer, extra)
+            return
+        body_headers, declared, total, blocks = fault_body(fault, answer.body)
+        replaced = {name for name, _ in body_headers}
+        sent_headers = [
+            *(header for header in answer.headers if header[0] not in replaced),
+            *body_headers,
+            *extra,
+        ]
+        if declared is not None:
+            sent_headers.append((b"content-length", str(declared).encode()))
+        chunks = shaped_chunks(fault, blocks, declared, total)
+        await send_shaped(scope, receive, send, answer.status, sent_headers, chunks)
+
+    async def _outcome(
+        self,
+        scope: Scope,
+        headers: dict[str, str],
+        entry: RecordedRequest,
+        method: str,
+        routes: dict[str, str] | None,
+        operation: str | None,
+        param: str | None,
+        query: Query,
+        form: Query,
+        response: _Response | None,
+    ) -> tuple[_Response, Fault | None] | None:
+        """The answer and the fault shaping it, or None to drop the connection."""
+        sim = self._sim
+        fault: Fault | None = None
         header_fault = headers.get("x-simulator-fault")
         if header_fault is not None:
             try:
@@ -374,12 +474,12 @@ class SimulatorApp:
         elif sim.faults:
             fault = sim.faults.match(method, scope["path"], operation)
         entry.fault = fault
+        await sim._limits.wait_latency()
         if fault is not None and not fault.after:
             if fault.delay:
                 await anyio.sleep(fault.delay)
-            if fault.drop or fault.status is not None:
-                await self._fail(fault, entry, send)
-                return
+            if fault.replaces:
+                return self._replacement(fault)
         if response is None:
             try:
                 response = self._dispatch(
@@ -388,49 +488,27 @@ class SimulatorApp:
             except ApiError as exc:
                 response = _error(exc)
             except Exception:
-                logger.exception("simulator failure on %s %s", method, path_text)
+                logger.exception("simulator failure on %s %s", method, scope["path"])
                 response = _Response(500, error_body(500, 20500, "Internal simulator error"))
         entry.applied = response.applied
         sim.after_request()
         if fault is not None and fault.after:
             if fault.delay:
                 await anyio.sleep(fault.delay)
-            if fault.drop or fault.status is not None:
-                await self._fail(fault, entry, send)
-                return
-        entry.status = response.status
-        self._request_number += 1
-        request_id = f"RQ{self._request_number:032x}".encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": response.status,
-                "headers": [
-                    *response.headers,
-                    (b"content-length", str(len(response.body)).encode()),
-                    (b"twilio-request-id", request_id),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": response.body})
+            if fault.replaces:
+                return self._replacement(fault)
+        return response, fault
 
-    async def _fail(self, fault: Fault, entry: RecordedRequest, send: Send) -> None:
+    def _replacement(self, fault: Fault) -> tuple[_Response, Fault] | None:
+        """The answer a fault replaces the real one with (None: drop the connection)."""
         if fault.drop:
-            # Headers promising a body that never comes, then an exception: a server
-            # (uvicorn) closes the connection mid-response, and httpx.ASGITransport
-            # re-raises the exception, an httpx.RemoteProtocolError. Either way the
-            # client sees a transport error, not an HTTP status.
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": 200,
-                    "headers": [*_JSON, (b"content-length", b"1024")],
-                }
-            )
-            raise ConnectionDropped("Server disconnected without sending a complete response.")
+            return None
         status = fault.status
-        assert status is not None
-        entry.status = status
+        if status is None:
+            # A synthetic body (oversize, endless, bomb) on a success status.
+            return _Response(200, b"", list(_JSON)), fault
+        if status == 429:
+            self._sim._limits.too_many["fault"] += 1
         headers: list[tuple[bytes, bytes]]
         if fault.html:
             body = html_error_body(status)
@@ -440,9 +518,23 @@ class SimulatorApp:
             headers = list(_JSON)
         if fault.retry_after is not None:
             headers.append((b"retry-after", f"{fault.retry_after:g}".encode()))
-        headers.append((b"content-length", str(len(body)).encode()))
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+        return _Response(status, body, headers), fault
+
+    async def _send(
+        self, send: Send, response: _Response, extra: list[tuple[bytes, bytes]]
+    ) -> None:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": response.status,
+                "headers": [
+                    *response.headers,
+                    (b"content-length", str(len(response.body)).encode()),
+                    *extra,
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": response.body})
 
     def _parse_form(self, headers: Mapping[str, str], body: bytes) -> Query:
         if not body:

@@ -3,22 +3,24 @@
 Callbacks are sent with an `httpx.AsyncClient` whose transport is configurable, so a test
 can route them to an ASGI app in-process (`httpx.ASGITransport`) or capture them
 (`CallbackCapture`). Like Twilio, each request carries an `X-Twilio-Signature` computed
-with the auth token.
+with the auth token, and an `I-Twilio-Idempotency-Token` that stays the same when the
+callback is delivered again: as with Twilio's default connection settings (`rc=1`,
+`rp=ct`), a callback whose connection fails is retried once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import dataclasses
 import datetime as dt
-import hashlib
-import hmac
+import uuid
 from collections.abc import Mapping
 from urllib.parse import parse_qsl
 
 import httpx
+
+from twilio_wireless._signature import compute_signature
 
 from ._clock import Clock
 from ._state import OutgoingCallback
@@ -30,6 +32,11 @@ __all__ = [
     "CapturedCallback",
     "signature",
 ]
+
+SIGNATURE_HEADER = "X-Twilio-Signature"
+IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
+# Twilio's default connection override: one more attempt when the connection fails.
+CONNECT_RETRIES = 1
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -43,6 +50,9 @@ class CallbackRecord:
         error: the transport error, if any.
         time: the simulator clock's monotonic time when it was sent.
         timestamp: the simulator clock's wall time when it was sent.
+        idempotency_token: its I-Twilio-Idempotency-Token (the same on a retry).
+        attempt: 1 for the first delivery attempt, 2 for the retry after a failed
+            connection.
     """
 
     url: str
@@ -52,6 +62,8 @@ class CallbackRecord:
     error: str | None
     time: float
     timestamp: dt.datetime
+    idempotency_token: str | None = None
+    attempt: int = 1
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -92,10 +104,12 @@ class CallbackCapture(httpx.AsyncBaseTransport):
 
 
 def signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
-    """Twilio's X-Twilio-Signature: HMAC-SHA1 of the URL plus the sorted POST params."""
-    payload = url + "".join(f"{key}{params[key]}" for key in sorted(params))
-    digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode("ascii")
+    """Twilio's X-Twilio-Signature: HMAC-SHA1 of the URL plus the sorted POST params.
+
+    The SDK's own implementation (`twilio_wireless._signature`, standard library only and
+    the one module of the SDK the simulator imports), so signer and validator cannot drift.
+    """
+    return compute_signature(auth_token, url, params)
 
 
 class CallbackDispatcher:
@@ -114,7 +128,8 @@ class CallbackDispatcher:
         self._auth_token = auth_token
         self._clock = clock
         self._client: httpx.AsyncClient | None = None
-        self._queue: list[OutgoingCallback] = []
+        # Each callback with its idempotency token, made once so a retry reuses it.
+        self._queue: list[tuple[OutgoingCallback, str]] = []
         self._pump: asyncio.Task[None] | None = None
         self.log: list[CallbackRecord] = []
 
@@ -131,7 +146,8 @@ class CallbackDispatcher:
         self._transport = transport
 
     def submit(self, callbacks: list[OutgoingCallback]) -> None:
-        self._queue.extend(callbacks)
+        # Random, not seeded: receivers may hear from several simulators at once.
+        self._queue.extend((callback, str(uuid.uuid4())) for callback in callbacks)
         if not self._queue or (self._pump is not None and not self._pump.done()):
             return
         try:
@@ -146,7 +162,7 @@ class CallbackDispatcher:
 
     async def _run(self) -> None:
         while self._queue:
-            await self._deliver(self._queue.pop(0))
+            await self._deliver(*self._queue.pop(0))
 
     async def drain(self) -> None:
         """Wait until every queued callback has been delivered (or has failed)."""
@@ -159,9 +175,9 @@ class CallbackDispatcher:
             if running is pump.get_loop():
                 await asyncio.shield(pump)
         while self._queue:
-            await self._deliver(self._queue.pop(0))
+            await self._deliver(*self._queue.pop(0))
 
-    async def _deliver(self, callback: OutgoingCallback) -> None:
+    async def _deliver(self, callback: OutgoingCallback, token: str) -> None:
         if self._client is None:
             self._client = httpx.AsyncClient(
                 transport=self._transport, timeout=self._timeout, follow_redirects=False
@@ -172,36 +188,46 @@ class CallbackDispatcher:
         if method == "GET":
             # Keep the URL's own query and add the parameters to it.
             target = str(httpx.URL(url).copy_merge_params(params))
-            headers = {"X-Twilio-Signature": signature(self._auth_token, target, {})}
+            headers = {SIGNATURE_HEADER: signature(self._auth_token, target, {})}
             request_kwargs: dict[str, object] = {}
         else:
             target = url
-            headers = {"X-Twilio-Signature": signature(self._auth_token, url, params)}
+            headers = {SIGNATURE_HEADER: signature(self._auth_token, url, params)}
             request_kwargs = {"data": params}
+        headers[IDEMPOTENCY_HEADER] = token
         headers["User-Agent"] = "TwilioProxy/1.1 (twilio-wireless simulator)"
-        status: int | None = None
-        error: str | None = None
-        try:
-            response = await self._client.request(
-                method,
-                target,
-                headers=headers,
-                **request_kwargs,  # type: ignore[arg-type]
+        for attempt in range(1, CONNECT_RETRIES + 2):
+            status: int | None = None
+            error: str | None = None
+            connect_failed = False
+            try:
+                response = await self._client.request(
+                    method,
+                    target,
+                    headers=headers,
+                    **request_kwargs,  # type: ignore[arg-type]
+                )
+                status = response.status_code
+            except (httpx.HTTPError, OSError, ValueError) as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                # Only a connection that could not be made is retried (Twilio's rp=ct):
+                # a request that may have arrived is not sent twice.
+                connect_failed = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
+            self.log.append(
+                CallbackRecord(
+                    url=url,
+                    method=method,
+                    params=dict(params),
+                    status_code=status,
+                    error=error,
+                    time=self._clock.monotonic(),
+                    timestamp=self._clock.now(),
+                    idempotency_token=token,
+                    attempt=attempt,
+                )
             )
-            status = response.status_code
-        except (httpx.HTTPError, OSError, ValueError) as exc:
-            error = f"{type(exc).__name__}: {exc}"
-        self.log.append(
-            CallbackRecord(
-                url=url,
-                method=method,
-                params=dict(params),
-                status_code=status,
-                error=error,
-                time=self._clock.monotonic(),
-                timestamp=self._clock.now(),
-            )
-        )
+            if not connect_failed:
+                break
 
     async def aclose(self) -> None:
         """Stop delivering (queued callbacks are dropped) and close the HTTP client."""

@@ -10,6 +10,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from ._clock import Clock
+from ._limits import DEFAULT_MAX_IN_FLIGHT, check_latency, check_max_in_flight
 from ._vocabulary import Vocabulary
 
 if TYPE_CHECKING:
@@ -73,6 +74,11 @@ class SimulatorConfig:
         callback_timeout: seconds before a callback request is abandoned.
         max_recorded_requests: how many requests `simulator.requests` keeps (oldest are
             dropped first); None keeps all.
+        max_in_flight: API requests handled at once, like Twilio's per-account
+            concurrency limit (default 100); one more is answered 429 (code 20429) at
+            once. None or 0: no limit.
+        latency: seconds each API request takes, holding its in-flight slot, on the
+            simulator's clock (virtual time on a `ManualClock`; see `_limits`).
     """
 
     account_sid: str = DEFAULT_ACCOUNT_SID
@@ -94,6 +100,8 @@ class SimulatorConfig:
     callback_transport: httpx.AsyncBaseTransport | None = None
     callback_timeout: float = 5.0
     max_recorded_requests: int | None = 10_000
+    max_in_flight: int | None = DEFAULT_MAX_IN_FLIGHT
+    latency: float = 0.0
 
     def __post_init__(self) -> None:
         if not isinstance(self.account_sid, str) or not _ACCOUNT_SID.match(self.account_sid):
@@ -129,6 +137,8 @@ class SimulatorConfig:
             delays.append(self.settle_delay)
         if any(delay < 0 for delay in delays):
             raise ValueError("delays must be >= 0 seconds")
+        check_max_in_flight(self.max_in_flight)
+        check_latency(self.latency)
         if self.seed_commands < 0:
             raise ValueError(f"seed_commands: {self.seed_commands!r} is not valid; expected >= 0")
 

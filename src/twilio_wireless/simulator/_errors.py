@@ -8,11 +8,13 @@
 |       |      | SIM that is not active                                                    |
 | 20003 | 401  | no credentials, or not the account SID / auth token the simulator accepts |
 | 20004 | 405  | the path exists, but not with this method                                 |
+| 20403 | 403  | an admin route (`/__simulator/...`) asked from a non-loopback address     |
 | 20404 | 404  | no such resource at this path, or the Sim / RatePlan a body names         |
 | 20409 | 409  | (simulator's choice) a unique name already in use; a status change while  |
 |       |      | another one runs; deleting a Rate Plan SIMs use, or a SIM whose status    |
 |       |      | does not allow it                                                         |
-| 20429 | 429  | injected rate limit (with `Retry-After`)                                  |
+| 20429 | 429  | more requests in flight than `max_in_flight` (no `Retry-After`, as        |
+|       |      | Twilio sends none); an injected rate limit (with `Retry-After`)           |
 | 20500 | 5xx  | injected server error (500, 502, 504), or an unexpected simulator failure |
 | 20503 | 503  | injected "service unavailable"                                            |
 """

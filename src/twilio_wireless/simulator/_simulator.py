@@ -16,6 +16,7 @@ from ._callbacks import CallbackDispatcher, CallbackRecord
 from ._clock import Clock, ManualClock, RealClock
 from ._config import SimulatorConfig
 from ._faults import FaultRegistry
+from ._limits import Limits, SimulatorStats
 from ._records import RatePlanRecord, Record, SimRecord
 from ._state import State
 from ._transport import SimulatorTransport
@@ -39,7 +40,7 @@ class WirelessSimulator:
         app: the ASGI application.
         config: the configuration in force.
         clock: the clock delays run on (`config.clock`, or a `RealClock`).
-        faults: fault-injection rules (`faults.add(...)`).
+        faults: fault-injection rules (`faults.add(...)`), drawn with `config.seed`.
         requests: every request received, oldest first (see `RecordedRequest`).
     """
 
@@ -49,11 +50,14 @@ class WirelessSimulator:
             config = dataclasses.replace(config, **overrides)
         self.config = config
         self.clock: Clock = config.clock if config.clock is not None else RealClock()
-        self.faults = FaultRegistry()
+        self.faults = FaultRegistry(seed=config.seed)
         self.requests: collections.deque[RecordedRequest] = collections.deque(
             maxlen=config.max_recorded_requests
         )
         self._state = State(config, self.clock)
+        self._limits = Limits(
+            self.clock, max_in_flight=config.max_in_flight, latency=config.latency
+        )
         self._callbacks = CallbackDispatcher(
             transport=config.callback_transport,
             timeout=config.callback_timeout,
@@ -99,6 +103,35 @@ class WirelessSimulator:
         return httpx.AsyncClient(
             transport=SimulatorTransport(app=self.app), base_url=base_url, **kwargs
         )
+
+    # --- account limits ----------------------------------------------------------------
+
+    @property
+    def max_in_flight(self) -> int | None:
+        """API requests handled at once (None: no limit); one more is answered 429."""
+        return self._limits.max_in_flight
+
+    @max_in_flight.setter
+    def max_in_flight(self, value: int | None) -> None:
+        self._limits.max_in_flight = value
+
+    @property
+    def latency(self) -> float:
+        """Seconds each API request takes (on the simulator's clock)."""
+        return self._limits.latency
+
+    @latency.setter
+    def latency(self, value: float) -> None:
+        self._limits.latency = value
+
+    @property
+    def stats(self) -> SimulatorStats:
+        """A snapshot: requests received, in flight and their peak, 429s by reason."""
+        return self._limits.snapshot()
+
+    def reset_stats(self) -> None:
+        """Zero the counters of `stats` (a bench calls it after its warm-up)."""
+        self._limits.reset()
 
     # --- time ----------------------------------------------------------------------------
 
