@@ -3,8 +3,14 @@ import pytest
 import twilio_wireless as tw
 from twilio_wireless.simulator import WirelessSimulator
 
+pytestmark = pytest.mark.anyio  # the one line: anyio (installed with the SDK) runs these tests
 
-@pytest.mark.asyncio  # or asyncio_mode = "auto" in your pytest configuration
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # optional: anyio also runs each test on trio if trio is installed
+
+
 async def test_gateway_suspends_a_lost_device(
     wireless_client: tw.WirelessClient, wireless_simulator: WirelessSimulator
 ) -> None:
