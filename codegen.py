@@ -69,7 +69,7 @@ HEADER = (
 )
 
 sys.path.insert(0, str(OPENAPI_DIR))
-from patches import PYTHON_TYPE, PatchError, apply_patches  # noqa: E402
+from patches import BYTES_VIEW, PYTHON_TYPE, PatchError, apply_patches  # noqa: E402
 from surface import (  # noqa: E402
     CHANGES_NAME,
     Spec,
@@ -297,12 +297,35 @@ def operation_facts(spec: dict[str, Any]) -> dict[str, Any]:
     return facts
 
 
+def model_facts(spec: dict[str, Any]) -> dict[str, Any]:
+    """Per model class (the name users see), what a patch asked of it: bytes views."""
+    import yaml
+    from openapi_python_client.strings import ClassName  # the generator's own naming
+
+    overrides = yaml.safe_load(CONFIG_FILE.read_text()).get("class_overrides", {})
+    facts: dict[str, Any] = {}
+    for name, schema in spec.get("components", {}).get("schemas", {}).items():
+        views = {
+            field: prop[BYTES_VIEW]
+            for field, prop in schema.get("properties", {}).items()
+            if isinstance(prop, dict) and BYTES_VIEW in prop
+        }
+        if views:
+            default = str(ClassName(name, "field_"))
+            class_name = overrides.get(default, {}).get("class_name", default)
+            facts[class_name] = {"bytes_views": views}
+    return facts
+
+
 def prepare_templates(patched_spec: dict[str, Any], work: Path) -> Path:
     """Our templates plus `spec_facts.jinja`, which hands the templates what they cannot see."""
     templates = work / "templates"
     shutil.copytree(TEMPLATES_DIR, templates)
-    literal = _jinja_literal(operation_facts(patched_spec))
-    (templates / "spec_facts.jinja").write_text("{% set operations = " + literal + " %}\n")
+    operations = _jinja_literal(operation_facts(patched_spec))
+    models = _jinja_literal(model_facts(patched_spec))
+    (templates / "spec_facts.jinja").write_text(
+        "{% set operations = " + operations + " %}\n{% set models = " + models + " %}\n"
+    )
     return templates
 
 

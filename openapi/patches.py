@@ -499,3 +499,30 @@ def command_accepts_bytes(spec: Spec) -> None:
     )
     expect("Base64" in command.get("description", ""), "Command no longer documents Base64")
     command[PYTHON_TYPE] = "str | bytes"
+
+
+# --- 13 --------------------------------------------------------------------------
+
+BYTES_VIEW = "x-twilio-wireless-bytes-view"
+
+
+@patch("a binary Command comes back base64: the model also gives its bytes (command_bytes)")
+def command_bytes_view(spec: Spec) -> None:
+    # The model template adds a read-only property decoding the field when the mode field
+    # says binary (codegen hands this to it); the field itself stays what the API sent.
+    command = _schemas(spec)["wireless.v1.command"]
+    properties = command.get("properties", {})
+    expect("command" in properties, "wireless.v1.command has no `command` field any more")
+    mode = properties.get("command_mode", {})
+    refs = [mode.get("$ref", "")] + [part.get("$ref", "") for part in mode.get("allOf", [])]
+    expect(
+        any(ref.endswith("/command_enum_command_mode") for ref in refs),
+        f"wireless.v1.command's command_mode is no longer the mode enum: {mode!r}",
+    )
+    modes = _schemas(spec).get("command_enum_command_mode", {}).get("enum", [])
+    expect("binary" in modes, f"command_enum_command_mode has no `binary` value: {modes!r}")
+    properties["command"][BYTES_VIEW] = {
+        "name": "command_bytes",
+        "mode_field": "command_mode",
+        "mode": "binary",
+    }

@@ -225,6 +225,29 @@ class Command:
         return _instance
 
     @property
+    def command_bytes(self) -> bytes | None:
+        """`command` as bytes: base64-decoded when `command_mode` is `binary`, else
+        encoded as UTF-8; None when there is no `command`.
+
+        Raises:
+            ValueError: the server sent `command` in binary mode, but not as base64.
+        """
+        value = self.command
+        if value is None:
+            return None
+        if str(self.command_mode) != "binary":
+            return value.encode("utf-8")
+        import base64
+        import binascii
+
+        try:
+            return base64.b64decode(value, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(
+                "Command.command is not base64 although command_mode is binary"
+            ) from None
+
+    @property
     def additional_keys(self) -> list[str]:
         return list(self.additional_properties.keys())
 
