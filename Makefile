@@ -72,7 +72,7 @@ clean:
 # breaks, never on a target). BENCH_ARGS=--no-instructions skips valgrind.
 BENCH_STAMP := $(VENV)/.bench-installed-stamp
 
-.PHONY: bench bench-smoke
+.PHONY: bench bench-smoke soak soak-smoke
 
 $(BENCH_STAMP): $(STAMP)
 	PIP_CONSTRAINT=constraints.txt $(PIP_INSTALL) -e ".[dev,bench]"
@@ -83,3 +83,28 @@ bench: $(BENCH_STAMP)
 
 bench-smoke: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py --smoke $(BENCH_ARGS)
+
+# The SDK against the simulator server (its own process) under ~5% faults of every kind:
+# fails on a duplicate create, an untyped error, growth, or wire sends != attempts.
+# `soak` (50,000 operations, ~2 min) writes the SOAK section of BENCHMARKS.md; CI runs
+# `soak-smoke` (3,000).
+soak: $(STAMP)
+	$(BIN)/python bench/soak.py --ops 50000 --out BENCHMARKS.md
+
+soak-smoke: $(STAMP)
+	$(BIN)/python bench/soak.py --ops 3000
+
+# The documentation site (mkdocs.yml, docs/contributing.md): pages from README.md, BENCHMARKS.md
+# and CHANGELOG.md plus an API reference from the docstrings, built into site/ in strict
+# mode: a broken link, anchor or cross-reference, a README heading a page names that is
+# gone, or a public name missing from the reference fails the build (a few seconds).
+DOCS_STAMP := $(VENV)/.docs-installed-stamp
+
+.PHONY: docs
+
+$(DOCS_STAMP): $(STAMP)
+	PIP_CONSTRAINT=constraints.txt $(PIP_INSTALL) -e ".[dev,docs]"
+	touch $(DOCS_STAMP)
+
+docs: $(DOCS_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --site-dir site

@@ -29,8 +29,11 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 VALGRIND_OPTIONS = ("--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null")
-# The clients counted: the SDK, its own HTTP library bare, and the official SDK.
-CLIENTS = ("sdk", "aiohttp_raw", "twilio_official")
+# The clients counted: the SDK, its own HTTP library bare, and the official SDK; and the SDK
+# without orjson (a plain `pip install twilio-wireless`), for the page parse only: its
+# fetches and cold start differ from the SDK's by nothing but which JSON parser is imported.
+CLIENTS = ("sdk", "sdk_stdlib_json", "aiohttp_raw", "twilio_official")
+PARSE_ONLY = frozenset({"sdk_stdlib_json"})
 WORKLOADS = ("fetch_seq", "fetch_conc", "stream")
 # A fixed hash seed: str hashing (dict and set layouts) must not vary between two sizes.
 COUNT_ENV = {"PYTHONHASHSEED": "0"}
@@ -138,16 +141,19 @@ def plan(client: str, sizes: Sizes, ports: dict[int, int]) -> dict[str, Any]:
         url = f"http://127.0.0.1:{ports[fleet]}"
         return {"key": key, "url": url, "fleet": fleet, "seq": seq, "conc": conc}
 
+    runs = [
+        run("base", n1, n1, sizes.pages1),
+        run("fetch_seq", n2, n1, sizes.pages1),
+        run("fetch_conc", n1, n2, sizes.pages1),
+        run("stream", n1, n1, sizes.pages2),
+    ]
+    if client in PARSE_ONLY:
+        runs = [r for r in runs if r["key"] in ("base", "stream")]
     return {
         "client": client,
         "concurrency": sizes.concurrency,
         "page_size": sizes.page_size,
-        "runs": [
-            run("base", n1, n1, sizes.pages1),
-            run("fetch_seq", n2, n1, sizes.pages1),
-            run("fetch_conc", n1, n2, sizes.pages1),
-            run("stream", n1, n1, sizes.pages2),
-        ],
+        "runs": runs,
     }
 
 
@@ -320,10 +326,11 @@ def count_client(
     results = counts.runs.setdefault(client, {})
     # Cold start first, right after the native warm-up: it is the one count in which a
     # source file edited meanwhile would be compiled (work imports before it forks).
-    for what, measure_runs in (
+    steps = [
         ("cold", lambda: {"cold": count_cold(valgrind, prefix, client, url)}),
         ("work", lambda: count_work(valgrind, prefix, client, sizes, ports)),
-    ):
+    ]
+    for what, measure_runs in steps[1:] if client in PARSE_ONLY else steps:
         started = time.monotonic()
         try:
             runs = measure_runs()
@@ -387,7 +394,8 @@ def measure(
             failures.append(f"instructions {client}: warm-up failed: {exc}")
             continue
         count_client(valgrind, prefix, client, ports, counts, failures)
-        probe_client(prefix, client, url, counts, failures)
+        if client not in PARSE_ONLY:
+            probe_client(prefix, client, url, counts, failures)
     return counts
 
 

@@ -40,6 +40,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(BENCH))
 
 import instructions  # noqa: E402
+import sections  # noqa: E402
 from clients import IMPORTS, NAMES  # noqa: E402
 
 SDK = "sdk"
@@ -462,22 +463,17 @@ def instruction_goals(counts: instructions.Counts | None, concurrency: int) -> l
             "longest event-loop stall in the SDK's first request (median)",
             stall, False, 50, 10, " ms",
         ),
+        Goal(
+            "stream SIMs into models without orjson: twilio-python/SDK instructions per SIM",
+            _quotient(per(official, "stream"), per("sdk_stdlib_json", "stream")), True, 2.0, 3.0,
+        ),
     ]  # fmt: skip
 
 
 def targets(res: Results, config: Config, counts: instructions.Counts | None) -> list[Target]:
     """The issue's targets (gates, then aims), judged on instruction counts where counted."""
-    official = "twilio_official"
     small, large = (fleet_label(f) for f in config.fleets)
-    # A timing: SIMs/s of the SDK without orjson over the official SDK's, per round.
-    stream = res.ratio("stream_large", "sdk_stdlib_json", "items_s", base=official)
-    goals = [
-        *instruction_goals(counts, config.concurrency),
-        Goal(
-            f"stream {large} SIMs into models without orjson (timing): SDK/twilio-python SIMs/s",
-            stream, True, 2.0, 3.0,
-        ),
-    ]  # fmt: skip
+    goals = instruction_goals(counts, config.concurrency)
     out = [goal.target("gate") for goal in goals]
 
     # Kept from the earlier targets: memory while streaming (a timing run measures it).
@@ -858,7 +854,8 @@ def write_report(
     checks = targets(res, config, counts)
     png_link = os.path.relpath(png, out.parent) if res.raw else None
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(markdown(res, config, meta, checks, png_link, counts))
+    # Sections other harnesses write (soak, fleet) survive the rewrite.
+    out.write_text(markdown(res, config, meta, checks, png_link, counts) + sections.kept(out))
     if res.raw:
         plot(res, config, png, meta["date"])
     return checks

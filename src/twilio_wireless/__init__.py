@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._batch import BatchResult, BatchResults
+    from ._batch import BatchProgress, BatchResult, BatchResults
     from ._client import WirelessClient
     from ._clock import Clock
     from ._errors import (
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         PermissionDeniedError,
         PollTimeoutError,
         RateLimitError,
+        ResponseTooLargeError,
         ServerError,
         SimStatusChangeError,
         WirelessError,
@@ -59,10 +60,19 @@ if TYPE_CHECKING:
         TwilioErrorBody,
         UsagePeriod,
     )
+    from ._pacing import AdaptiveConcurrency
     from ._pagination import AsyncPager, Page
     from ._polling import PollPolicy, SimStatusChange
+    from ._redis_limit import RedisConcurrency
     from ._resources._sims import SimUpdate
     from ._retry import RetryEvent, RetryPolicy
+    from ._signature import WebhookValidator
+    from ._webhooks import (
+        CallbackResult,
+        CallbackWaiter,
+        SimStatusCallback,
+        StatusCallbackReceiver,
+    )
 
 __all__ = [
     "APIConnectionError",
@@ -70,11 +80,15 @@ __all__ = [
     "APITimeoutError",
     "AccountUsageRecord",
     "AccountUsageRecordGranularity",
+    "AdaptiveConcurrency",
     "AsyncPager",
     "AuthenticationError",
     "BadRequestError",
+    "BatchProgress",
     "BatchResult",
     "BatchResults",
+    "CallbackResult",
+    "CallbackWaiter",
     "CellLocationEstimate",
     "Clock",
     "Command",
@@ -97,6 +111,8 @@ __all__ = [
     "PollTimeoutError",
     "RateLimitError",
     "RatePlan",
+    "RedisConcurrency",
+    "ResponseTooLargeError",
     "RetryEvent",
     "RetryPolicy",
     "ServerError",
@@ -104,13 +120,16 @@ __all__ = [
     "SimLinks",
     "SimResetStatus",
     "SimStatus",
+    "SimStatusCallback",
     "SimStatusChange",
     "SimStatusChangeError",
     "SimUpdate",
     "SimUsageRecord",
     "SimUsageRecordGranularity",
+    "StatusCallbackReceiver",
     "TwilioErrorBody",
     "UsagePeriod",
+    "WebhookValidator",
     "WirelessClient",
     "WirelessError",
     "__version__",
@@ -119,6 +138,7 @@ __all__ = [
 # Names are imported on first use, so `import twilio_wireless.simulator` (which runs this
 # file first) loads nothing of the client, and `import twilio_wireless` stays light.
 _LAZY = {
+    "BatchProgress": "._batch",
     "BatchResult": "._batch",
     "BatchResults": "._batch",
     "WirelessClient": "._client",
@@ -133,6 +153,7 @@ _LAZY = {
     "PermissionDeniedError": "._errors",
     "PollTimeoutError": "._errors",
     "RateLimitError": "._errors",
+    "ResponseTooLargeError": "._errors",
     "ServerError": "._errors",
     "SimStatusChangeError": "._errors",
     "WirelessError": "._errors",
@@ -160,13 +181,20 @@ _LAZY = {
     "SimUsageRecordGranularity": "._models",
     "TwilioErrorBody": "._models",
     "UsagePeriod": "._models",
+    "AdaptiveConcurrency": "._pacing",
     "AsyncPager": "._pagination",
     "Page": "._pagination",
     "PollPolicy": "._polling",
     "SimStatusChange": "._polling",
+    "RedisConcurrency": "._redis_limit",
     "SimUpdate": "._resources._sims",
     "RetryEvent": "._retry",
     "RetryPolicy": "._retry",
+    "WebhookValidator": "._signature",
+    "CallbackResult": "._webhooks",
+    "CallbackWaiter": "._webhooks",
+    "SimStatusCallback": "._webhooks",
+    "StatusCallbackReceiver": "._webhooks",
 }
 
 

@@ -1,17 +1,28 @@
-"""Bounded fleet operations: run one call per SIM, at most N in flight, results as they come."""
+"""Fleet operations: one call per SIM, a bounded number in progress, results as they come.
+
+How many calls are in progress follows the client's cap on requests in flight (see
+_pacing) unless the caller gives `concurrency=`; the batch counts what it has done as it
+runs (`BatchProgress`) and, when stopped early, records which SIMs were in flight and
+which were never started.
+"""
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
     Awaitable,
     Callable,
+    Collection,
     Iterable,
+    Iterator,
+    Sized,
 )
 from types import TracebackType
-from typing import Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 
 import attrs
 
@@ -19,7 +30,14 @@ from . import _runtime
 
 T = TypeVar("T")
 
-__all__ = ["BatchResult", "BatchResults"]
+__all__ = ["DEFAULT_BATCH_CONCURRENCY", "BatchProgress", "BatchResult", "BatchResults"]
+
+logger = logging.getLogger("twilio_wireless")
+
+# Calls in progress at once when neither `concurrency=` nor a client cap says otherwise.
+DEFAULT_BATCH_CONCURRENCY = 10
+# How many SIDs a log line or an exception note lists at most.
+_LISTED = 10
 
 
 @attrs.frozen
@@ -35,15 +53,170 @@ class BatchResult(Generic[T]):
         return self.error is None
 
 
+@attrs.frozen(kw_only=True)
+class BatchProgress:
+    """Where a fleet operation stands: what `on_progress` receives, and
+    `BatchResults.progress`. A snapshot: it does not change afterwards.
+
+    A progress bar can show `finished` of `total` (`total` is None for a SIM source
+    without a length, e.g. a generator), with `failed` and `in_flight` beside it.
+    """
+
+    total: int | None
+    """How many SIMs the batch was given, if the source has a length."""
+    started: int
+    """Calls begun so far."""
+    done: int
+    """Calls that succeeded."""
+    failed: int
+    """Calls that failed (their `BatchResult` holds the error)."""
+    in_flight: int
+    """Calls begun and not finished: sending, waiting for a slot under the client's cap,
+    or waiting for a SIM to settle."""
+    limit: int
+    """How many calls may be in progress now (it follows the client's adaptive cap
+    unless `concurrency=` was given)."""
+
+    @property
+    def finished(self) -> int:
+        """Calls with a result, succeeded or failed."""
+        return self.done + self.failed
+
+    @property
+    def not_started(self) -> int | None:
+        """SIMs not started yet, if `total` is known."""
+        return None if self.total is None else self.total - self.started
+
+
+class _State:
+    """What the engine and its BatchResults share (the engine never refers to the
+    BatchResults itself: dropping that finalises the engine, see `_run`)."""
+
+    __slots__ = (
+        "cancelled",
+        "concurrency",
+        "done",
+        "failed",
+        "interrupted",
+        "iterator",
+        "limit",
+        "on_progress",
+        "running",
+        "started",
+        "stopping",
+        "total",
+        "undelivered",
+        "unstarted",
+    )
+
+    def __init__(
+        self,
+        *,
+        total: int | None,
+        concurrency: int | None,
+        limit: Callable[[], int] | None,
+        on_progress: Callable[[BatchProgress], object] | None,
+    ) -> None:
+        self.total = total
+        self.concurrency = concurrency
+        self.limit = limit
+        self.on_progress = on_progress
+        self.started = self.done = self.failed = 0
+        # The calls in progress, in the order they were started: handle -> (index, SID).
+        self.running: dict[_runtime.Spawned, tuple[int, str]] = {}
+        self.stopping = False
+        self.cancelled = False
+        # Set once stopped early: calls cancelled mid-way, results never handed out,
+        # SIDs never started.
+        self.interrupted: list[tuple[int, str]] = []
+        self.undelivered: list[BatchResult[Any]] = []
+        self.unstarted: list[str] = []
+        # A sync source's iterator: the rest of a collection is listed as unstarted.
+        self.iterator: Iterator[str] | None = None
+
+    def bound(self) -> int:
+        if self.concurrency is not None:
+            return self.concurrency
+        if self.limit is not None:
+            return max(1, self.limit())
+        return DEFAULT_BATCH_CONCURRENCY
+
+    def snapshot(self) -> BatchProgress:
+        return BatchProgress(
+            total=self.total,
+            started=self.started,
+            done=self.done,
+            failed=self.failed,
+            in_flight=len(self.running),
+            limit=self.bound(),
+        )
+
+    def report(self) -> None:
+        if self.on_progress is not None:
+            self.on_progress(self.snapshot())
+
+    def stop(self, source: object) -> None:
+        """Record, once, that the batch ended before every SIM had a result."""
+        if self.cancelled:
+            return
+        self.cancelled = True
+        self.interrupted.sort()
+        if isinstance(source, Collection) and not isinstance(source, AsyncIterable):
+            # The rest of a list (or any collection) is known without reading anyone's
+            # iterator; an iterator or generator is left unconsumed.
+            self.unstarted.extend(source if self.iterator is None else self.iterator)
+        if self.interrupted:
+            logger.warning(
+                "batch stopped with %d call(s) in flight, which may or may not have taken "
+                "effect: %s; %d finished, %s not started (BatchResults.in_flight_sids, "
+                ".unstarted_sids)",
+                len(self.interrupted),
+                _listed([sid for _, sid in self.interrupted]),
+                self.done + self.failed,
+                len(self.unstarted) if self.total is None else self.total - self.started,
+            )
+        else:
+            logger.debug(
+                "batch stopped: %d finished, %d undelivered, %d listed as not started",
+                self.done + self.failed,
+                len(self.undelivered),
+                len(self.unstarted),
+            )
+
+
 class BatchResults(Generic[T]):
     """Results of a fleet operation, yielded as each call completes.
 
-    Iterate it directly; stopping early (break, an exception) cancels the calls still in
-    flight, on asyncio and trio alike; `async with` around the loop makes that immediate.
+    Iterate it directly; stopping early (break, an exception, a cancellation) cancels the
+    calls still in flight, on asyncio and trio alike; `async with` around the loop makes
+    that immediate.
 
         async with client.sims.update_many(sids, status="active") as results:
             async for result in results:
                 ...
+
+    While it runs, `done`, `failed`, `in_flight` and `total` (or a `BatchProgress` from
+    `progress`, or passed to `on_progress` after each call starts or finishes, in the task
+    iterating) tell where it stands.
+
+    Stopped early, `cancelled` is True and the batch tells what it leaves behind:
+    `in_flight_sids` (calls cancelled mid-way: their change may or may not have been
+    applied; check those SIMs), `undelivered` (results that finished but your loop never
+    received), `unstarted_sids` (never started: the rest of a list, tuple or other
+    collection; from an iterator or generator, the SIDs not yet pulled are left unread
+    and are not listed, and an async generator of yours is closed). An exception that
+    leaves the `async with` block (a cancellation, Ctrl-C, an error in your loop) gets a
+    note naming the SIMs in flight; they are also logged at WARNING on the
+    `twilio_wireless` logger.
+
+    Args:
+        sids: the SIMs' SIDs or unique names (an iterable or async iterable).
+        call: the operation, called once per SID.
+        concurrency: at most this many calls in progress at once (default: as many as the
+            client's cap on requests in flight allows now, `limit()`; 10 without one).
+        limit: the client's cap on requests in flight, read as it adapts.
+        on_progress: called with a `BatchProgress` after calls start and after each
+            result, in the task iterating; an exception from it stops the batch.
     """
 
     def __init__(
@@ -51,20 +224,33 @@ class BatchResults(Generic[T]):
         sids: Iterable[str] | AsyncIterable[str],
         call: Callable[[str], Awaitable[T]],
         *,
-        concurrency: int,
+        concurrency: int | None = None,
+        limit: Callable[[], int] | None = None,
+        on_progress: Callable[[BatchProgress], object] | None = None,
     ) -> None:
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ValueError(f"concurrency: {concurrency!r} is not valid; expected an int >= 1")
+        if concurrency is not None and (
+            isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1
+        ):
+            raise ValueError(
+                f"concurrency: {concurrency!r} is not valid; expected an int >= 1 or None"
+            )
         if isinstance(sids, str | bytes):
             raise ValueError("sids: expected an iterable of SIM SIDs or unique names, got a str")
+        if on_progress is not None and not callable(on_progress):
+            raise ValueError(f"on_progress: {on_progress!r} is not callable")
         self._sids = sids
         self._call = call
-        self._concurrency = concurrency
+        self._state = _State(
+            total=len(sids) if isinstance(sids, Sized) else None,
+            concurrency=concurrency,
+            limit=limit,
+            on_progress=on_progress,
+        )
         self._iterator: AsyncIterator[BatchResult[T]] | None = None
 
     def __aiter__(self) -> AsyncIterator[BatchResult[T]]:
         if self._iterator is None:
-            self._iterator = _run(self._sids, self._call, self._concurrency)
+            self._iterator = _run(self._sids, self._call, self._state)
         return self._iterator
 
     async def __aenter__(self) -> Self:
@@ -76,14 +262,104 @@ class BatchResults(Generic[T]):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        await self.aclose()
+        state = self._state
+        if exc is not None and state.cancelled and (state.interrupted or state.unstarted):
+            exc.add_note(_note(state))
+
+    async def aclose(self) -> None:
+        """Stop: cancel the calls in flight and wait for them (what leaving `async with`
+        does). Nothing is started afterwards; iterating again yields nothing."""
+        state = self._state
         if self._iterator is not None:
             await self._iterator.aclose()  # type: ignore[attr-defined]
+        elif not state.cancelled:
+            state.stop(self._sids)  # never iterated: nothing was started
+
+            async def nothing() -> AsyncGenerator[BatchResult[T], None]:
+                return
+                yield  # pragma: no cover
+
+            self._iterator = nothing()
+
+    @property
+    def progress(self) -> BatchProgress:
+        """Where the batch stands now, as a snapshot."""
+        return self._state.snapshot()
+
+    @property
+    def total(self) -> int | None:
+        """How many SIMs the batch was given, if the source has a length."""
+        return self._state.total
+
+    @property
+    def done(self) -> int:
+        """Calls that succeeded so far."""
+        return self._state.done
+
+    @property
+    def failed(self) -> int:
+        """Calls that failed so far."""
+        return self._state.failed
+
+    @property
+    def in_flight(self) -> int:
+        """Calls in progress now."""
+        return len(self._state.running)
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the batch stopped before every SIM had a result (your loop left
+        early, its task was cancelled, or `aclose()`); False while it runs and after it
+        completed."""
+        return self._state.cancelled
+
+    @property
+    def in_flight_sids(self) -> tuple[str, ...]:
+        """While running: the SIDs in progress. Once cancelled: those whose calls were cut
+        short (a change may or may not have been applied to them), in start order."""
+        state = self._state
+        if state.cancelled:
+            return tuple(sid for _, sid in state.interrupted)
+        return tuple(sid for _, sid in state.running.values())
+
+    @property
+    def unstarted_sids(self) -> tuple[str, ...]:
+        """Once cancelled: the SIDs never started that are known (the rest of a
+        collection; an iterator's unread SIDs are not listed)."""
+        return tuple(self._state.unstarted)
+
+    @property
+    def undelivered(self) -> tuple[BatchResult[T], ...]:
+        """Once cancelled: results that finished but that your loop never received."""
+        return tuple(self._state.undelivered)
+
+
+def _listed(sids: list[str]) -> str:
+    shown = ", ".join(sids[:_LISTED])
+    return shown + (f" and {len(sids) - _LISTED} more" if len(sids) > _LISTED else "")
+
+
+def _note(state: _State) -> str:
+    parts = []
+    if state.interrupted:
+        parts.append(
+            f"{len(state.interrupted)} SIM(s) in flight, which may or may not have been "
+            f"changed: {_listed([sid for _, sid in state.interrupted])}"
+        )
+    if state.unstarted:
+        parts.append(f"{len(state.unstarted)} never started")
+    return (
+        "the batch was stopped: "
+        + "; ".join(parts)
+        + " (BatchResults.in_flight_sids / .unstarted_sids)"
+    )
 
 
 async def _run(
     sids: Iterable[str] | AsyncIterable[str],
     call: Callable[[str], Awaitable[T]],
-    concurrency: int,
+    state: _State,
 ) -> AsyncGenerator[BatchResult[T], None]:
     # One engine on asyncio and trio: each call runs as a task of its own (_runtime.spawn),
     # not in a task group, so leaving the loop early (break, an exception) cancels the
@@ -92,55 +368,97 @@ async def _run(
     # (and cancels the calls) at once.
     import anyio  # deferred: keeps `import twilio_wireless` light
 
-    send, finished = anyio.create_memory_object_stream[BatchResult[T]](concurrency)
-    running: set[_runtime.Spawned] = set()
-    source = _aiter(sids)
+    # Unbounded: at most `state.bound()` results ever wait (see below), and it may change.
+    send, finished = anyio.create_memory_object_stream[BatchResult[T]](math.inf)
+    running = state.running
+    source = _aiter(sids, state)
     exhausted = False
-    closing = False
+    completed = False
 
     def start(sid: str) -> None:
+        index = state.started
         handle: list[_runtime.Spawned] = []  # filled below, before the call first runs
 
         async def one() -> None:
             try:
                 result = await _one_result(call, sid)
-            except BaseException as error:  # cancelled by someone else: still a result
-                if not closing:
+            except BaseException as error:  # cancelled
+                del running[handle[0]]
+                if state.stopping:
+                    state.interrupted.append((index, sid))
+                else:  # by someone else: still a result
+                    state.failed += 1
                     send.send_nowait(BatchResult(sid, error=error))
                 raise
-            finally:
-                running.discard(handle[0])
-            if not closing:
+            del running[handle[0]]
+            if result.error is None:
+                state.done += 1
+            else:
+                state.failed += 1
+            if state.stopping:
+                state.undelivered.append(result)
+            else:
                 send.send_nowait(result)
 
         handle.append(_runtime.spawn(one))
-        running.add(handle[0])
+        running[handle[0]] = (index, sid)
+        state.started += 1
 
     try:
         while True:
-            # New calls start only as results are taken: at most `concurrency` in flight,
+            # New calls start only as results are taken: at most `bound()` in progress,
             # and never more than that many results waiting.
             waiting = finished.statistics().current_buffer_used
-            while not exhausted and len(running) + waiting < concurrency:
+            bound = state.bound()
+            before = state.started
+            while not exhausted and len(running) + waiting < bound:
                 try:
                     sid = await anext(source)
                 except StopAsyncIteration:
                     exhausted = True
                     break
                 start(sid)
+            if state.started != before:
+                state.report()
             if exhausted and not running and not finished.statistics().current_buffer_used:
+                completed = True
                 return
-            yield await finished.receive()
+            result = await finished.receive()
+            try:
+                state.report()
+            except BaseException:
+                state.undelivered.append(result)
+                raise
+            yield result
     finally:
-        closing = True
+        # Left after the last result was taken: that is not stopping early.
+        completed = completed or (
+            (exhausted or state.started == state.total)
+            and not running
+            and not finished.statistics().current_buffer_used
+        )
+        state.stopping = True
         handles = list(running)
         for handle in handles:
             handle.cancel()
-        # Leave no call running behind the caller's back.
-        for handle in handles:
-            await handle.wait()
+        # Leave no call running behind the caller's back (even as the caller is cancelled).
+        with anyio.CancelScope(shield=True):
+            for handle in handles:
+                await handle.wait()
+        # Calls cancelled before they first ran (asyncio) never began: not started.
+        for _, sid in sorted(running.values()):
+            state.unstarted.append(sid)
+            state.started -= 1
+        running.clear()
+        while True:
+            try:
+                state.undelivered.append(finished.receive_nowait())
+            except anyio.WouldBlock:
+                break
         send.close()
         finished.close()
+        if not completed:
+            state.stop(sids)
         await source.aclose()
 
 
@@ -151,17 +469,20 @@ async def _one_result(call: Callable[[str], Awaitable[T]], sid: str) -> BatchRes
         return BatchResult(sid, error=error)
 
 
-async def _aiter(items: Iterable[str] | AsyncIterable[str]) -> AsyncGenerator[str, None]:
+async def _aiter(
+    items: Iterable[str] | AsyncIterable[str], state: _State
+) -> AsyncGenerator[str, None]:
     if not isinstance(items, AsyncIterable):
-        for item in items:
+        iterator = state.iterator = iter(items)
+        for item in iterator:
             yield item
         return
-    iterator = aiter(items)
+    async_iterator = aiter(items)
     try:
-        async for item in iterator:
+        async for item in async_iterator:
             yield item
     finally:
         # We own the iteration: a caller's async generator is closed when we stop early.
-        aclose = getattr(iterator, "aclose", None)
+        aclose = getattr(async_iterator, "aclose", None)
         if aclose is not None:
             await aclose()

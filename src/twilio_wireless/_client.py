@@ -16,9 +16,11 @@ from urllib.parse import urlsplit
 from . import _transport
 from ._clock import Clock, check_clock
 from ._http import Connection, Requester, RequestOptions
+from ._pacing import DEFAULT_CONCURRENCY, AdaptiveConcurrency, limiter_for
 from ._polling import PollPolicy
 from ._retry import RetryPolicy
 from ._version import __version__
+from ._wire import DEFAULT_MAX_RESPONSE_BYTES
 
 if TYPE_CHECKING:
     import httpx
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from ._resources._rate_plans import RatePlansResource
     from ._resources._sims import SimsResource
     from ._resources._usage_records import UsageRecordsResource
+    from ._webhooks import StatusCallbackReceiver
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "WirelessClient"]
 
@@ -67,7 +70,17 @@ class WirelessClient:
         edge, region: Twilio edge location and region (default `$TWILIO_EDGE`,
             `$TWILIO_REGION`); they turn the host into `wireless.{edge}.{region}.twilio.com`.
         timeout: seconds, or an `httpx.Timeout` (default: connect 5 s, read/write 30 s,
-            pool 10 s).
+            pool 10 s). A number also bounds each whole request (see `request_deadline`).
+        request_deadline: seconds one attempt may take in all: connecting, sending and
+            reading the entire body, however slowly the server drips it (default: the
+            `timeout` number if one is given, else 60 s; None: no limit). Retries have
+            their own overall `RetryPolicy.deadline`.
+        max_response_bytes: the largest response body accepted, as sent and once
+            decompressed (default 32 MiB; a 1000-SIM page is ~1.3 MB). A larger one
+            raises `ResponseTooLargeError` as soon as it passes the cap.
+        status_callbacks: a `StatusCallbackReceiver` you serve: SIM status changes then
+            ask Twilio to call it (`CallbackUrl`), and their waits end when the callback
+            arrives, polling only every `PollPolicy.callback_interval` meanwhile.
         retry: a `RetryPolicy` (default: 4 attempts with backoff, only where safe);
             `RetryPolicy.none()` turns retries off.
         poll: a `PollPolicy` for waiting out SIM changes accepted with 202.
@@ -75,16 +88,27 @@ class WirelessClient:
             used as given and never closed by this client.
         max_connections: the connection pool's size when the client owns its pool.
         keepalive_expiry: seconds an idle pooled connection is kept open (default 30).
-        max_concurrency: at most this many requests in flight across every caller of
-            this client and its views (default: no cap beyond the pool), so a gateway
-            stays under Twilio's rate limits.
+        max_concurrency: the cap on requests in flight across every caller of this
+            client and its views (batches included). Default: an adaptive cap,
+            `AdaptiveConcurrency()`, that starts at 100 (Twilio's default limit of
+            concurrent requests per account), halves on 429s and grows back as requests
+            succeed; pass your own `AdaptiveConcurrency(...)` (e.g. with `shared=` a
+            `RedisConcurrency` for processes sharing the account), an int for a fixed cap,
+            or None for none at all.
         user_agent_extensions: strings appended to the User-Agent, e.g. `["gateway/1.4"]`.
         clock: the `Clock` retry backoff and 202 polling wait on (default: the system's
             monotonic clock and `anyio.sleep`); tests pass a
             `twilio_wireless.testing.FakeClock` so that no wait takes real time.
+        allow_insecure_http: send requests (and so your credentials) over plain `http://`
+            to a host that is not this machine. Off by default: such a `base_url` is
+            refused unless it is loopback (`localhost`, 127.0.0.0/8, `::1`) or your
+            `http_client` answers in-process (an `httpx.ASGITransport` or
+            `httpx.MockTransport`, as the simulator's does).
 
     Raises:
-        ValueError: credentials are missing or malformed (the message names which).
+        ValueError: an argument is invalid (the message names which): credentials missing
+            or malformed, a cleartext `base_url` without `allow_insecure_http`,
+            `SSL_CERT_FILE` / `SSL_CERT_DIR` naming no readable CA bundle / directory.
     """
 
     def __init__(
@@ -103,18 +127,34 @@ class WirelessClient:
         http_client: httpx.AsyncClient | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         keepalive_expiry: float = DEFAULT_KEEPALIVE_EXPIRY,
-        max_concurrency: int | None = None,
+        max_concurrency: int | AdaptiveConcurrency | None = DEFAULT_CONCURRENCY,
         user_agent_extensions: Sequence[str] = (),
         clock: Clock | None = None,
+        allow_insecure_http: bool = False,
+        request_deadline: float | _Unset | None = _DEFAULT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        status_callbacks: StatusCallbackReceiver | None = None,
     ) -> None:
         username, password, self._account_sid = _credentials(
             account_sid, auth_token, api_key, api_secret
         )
-        resolved_url = _regional_base_url(
-            base_url,
-            edge or os.environ.get("TWILIO_EDGE"),
-            region or os.environ.get("TWILIO_REGION"),
-        )
+        try:
+            resolved_url = _regional_base_url(
+                base_url,
+                edge or os.environ.get("TWILIO_EDGE"),
+                region or os.environ.get("TWILIO_REGION"),
+            )
+        except ValueError as exc:
+            # A token pasted into the URL (or anywhere in it) never reaches a message.
+            raise ValueError(_redact(str(exc), password)) from None
+        if not isinstance(allow_insecure_http, bool):
+            raise ValueError(
+                f"allow_insecure_http: expected True or False, got {allow_insecure_http!r}"
+            )
+        if http_client is not None and not _is_httpx(http_client, "AsyncClient"):
+            raise ValueError(f"http_client: expected an httpx.AsyncClient, got {http_client!r}")
+        if not allow_insecure_http:
+            _refuse_cleartext(resolved_url, http_client)
         if isinstance(max_connections, bool) or not isinstance(max_connections, int):
             raise ValueError(
                 f"max_connections: {max_connections!r} is not valid; expected an int >= 1"
@@ -131,14 +171,8 @@ class WirelessClient:
             raise ValueError(
                 f"keepalive_expiry: {keepalive_expiry!r} is not valid; expected seconds >= 0"
             )
-        if max_concurrency is not None and (
-            isinstance(max_concurrency, bool)
-            or not isinstance(max_concurrency, int)
-            or max_concurrency < 1
-        ):
-            raise ValueError(
-                f"max_concurrency: {max_concurrency!r} is not valid; expected an int >= 1 or None"
-            )
+        if max_concurrency is not None and not isinstance(max_concurrency, AdaptiveConcurrency):
+            limiter_for(max_concurrency)  # raises ValueError, naming the parameter
         self._clock = check_clock(clock)
         token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
         headers = {
@@ -147,8 +181,6 @@ class WirelessClient:
             "Accept": "application/json",
             "Accept-Encoding": "gzip, deflate",
         }
-        if http_client is not None and not _is_httpx(http_client, "AsyncClient"):
-            raise ValueError(f"http_client: expected an httpx.AsyncClient, got {http_client!r}")
         # The one path every request of this client takes, chosen here once: the given
         # http_client, else the client's own aiohttp pool (an httpx one if built on trio).
         transport = _transport.choose(
@@ -157,6 +189,11 @@ class WirelessClient:
             keepalive_expiry=keepalive_expiry,
             tls=resolved_url.startswith("https://"),
         )
+        if isinstance(transport, _transport.AiohttpDefault) and transport.tls:
+            # The pool's TLS context is built at the first request, in a worker thread, from
+            # SSL_CERT_FILE / SSL_CERT_DIR: one that cannot serve (missing, unreadable, not
+            # PEM) fails here, naming the variable, not as an OSError at the first request.
+            _check_ca_environment()
         self._http_client = http_client
         self._connection = Connection(
             base_url=resolved_url,
@@ -169,6 +206,9 @@ class WirelessClient:
                 timeout_seconds=DEFAULT_TIMEOUT if timeout is None else _timeout(timeout),
                 retry=_policy(retry, RetryPolicy, "retry"),
                 poll=_policy(poll, PollPolicy, "poll"),
+                deadline=_request_deadline(request_deadline, timeout),
+                max_response_bytes=_max_bytes(max_response_bytes),
+                status_callbacks=_receiver(status_callbacks),
             )
         )
 
@@ -255,6 +295,9 @@ class WirelessClient:
         timeout: float | httpx.Timeout | _Unset = _DEFAULT,
         retry: RetryPolicy | _Unset = _DEFAULT,
         poll: PollPolicy | _Unset = _DEFAULT,
+        request_deadline: float | _Unset | None = _DEFAULT,
+        max_response_bytes: int | _Unset = _DEFAULT,
+        status_callbacks: StatusCallbackReceiver | _Unset | None = _DEFAULT,
     ) -> Self:
         """A view of this client with other settings, sharing its connection pool.
 
@@ -278,6 +321,17 @@ class WirelessClient:
                 poll=current.poll
                 if isinstance(poll, _Unset)
                 else _policy(poll, PollPolicy, "poll"),
+                deadline=current.deadline
+                if isinstance(request_deadline, _Unset) and isinstance(timeout, _Unset)
+                else _request_deadline(
+                    request_deadline, None if isinstance(timeout, _Unset) else timeout
+                ),
+                max_response_bytes=current.max_response_bytes
+                if isinstance(max_response_bytes, _Unset)
+                else _max_bytes(max_response_bytes),
+                status_callbacks=current.status_callbacks
+                if isinstance(status_callbacks, _Unset)
+                else _receiver(status_callbacks),
             )
         )
         view._is_view = True
@@ -362,20 +416,30 @@ def _credentials(
 
 def _regional_base_url(base_url: str, edge: str | None, region: str | None) -> str:
     """Apply edge/region to a *.twilio.com host the way Twilio's SDKs do."""
-    if not isinstance(base_url, str) or any(c.isspace() or ord(c) < 32 for c in base_url):
-        raise ValueError(f"base_url: {base_url!r} is not a URL")
+    # Messages show the URL without userinfo, query or fragment (a token may be in any).
+    if not isinstance(base_url, str):
+        raise ValueError(f"base_url: expected a str, got {type(base_url).__name__}")
+    if any(c.isspace() or ord(c) < 32 or c == "\x7f" for c in base_url):
+        raise ValueError(
+            f"base_url: {_shown_url(base_url)} is not a URL (it contains whitespace or "
+            "control characters)"
+        )
     try:
         url = urlsplit(base_url)
         port = url.port  # a port that is not a number in range raises here
-    except ValueError as exc:
-        raise ValueError(f"base_url: {base_url!r} is not a URL ({exc})") from None
-    scheme, host = url.scheme.lower(), (url.hostname or "")
-    if scheme not in {"http", "https"} or not host or not _HOST.match(host):
-        raise ValueError(f"base_url: {base_url!r} is not valid; expected an http(s):// URL")
+    except ValueError:
+        raise ValueError(
+            f"base_url: {_shown_url(base_url)} is not a URL (its host or port is invalid)"
+        ) from None
     if url.username is not None or url.password is not None:
         raise ValueError("base_url: must not contain credentials; pass them as arguments")
+    scheme, host = url.scheme.lower(), (url.hostname or "")
+    if scheme not in {"http", "https"} or not host or not _HOST.match(host):
+        raise ValueError(
+            f"base_url: {_shown_url(base_url)} is not valid; expected an http(s):// URL"
+        )
     if url.query or url.fragment or base_url.rstrip().endswith(("?", "#")):
-        raise ValueError(f"base_url: {base_url!r} must not have a query or fragment")
+        raise ValueError(f"base_url: {_shown_url(base_url)} must not have a query or fragment")
     if (edge or region) and host.endswith(_TWILIO_HOST_SUFFIX):
         pieces = host.split(".")
         prefix, suffix = pieces[0], ".".join(pieces[-2:])
@@ -421,19 +485,160 @@ def _timeout(value: object) -> Mapping[str, float | None]:
     return MappingProxyType({"connect": every, "read": every, "write": every, "pool": every})
 
 
+# What a User-Agent extension may hold: visible ASCII (an HTTP header value's characters,
+# no obs-text), with single spaces between words, e.g. "gateway/1.4 (linux; arm64)".
+_USER_AGENT_PART = re.compile(r"[!-~]+( [!-~]+)*\Z")
+
+
 def _user_agent(extensions: Sequence[str]) -> str:
-    if isinstance(extensions, str):
-        raise ValueError("user_agent_extensions: expected a list of strings, got a str")
-    parts = [
-        f"twilio-wireless/{__version__}",
-        f"python/{platform.python_version()}",
-        *extensions,
-    ]
-    for part in parts:
-        if not isinstance(part, str) or not part or any(c in part for c in "\r\n"):
-            raise ValueError(f"user_agent_extensions: {part!r} is not a valid User-Agent token")
-    return " ".join(parts)
+    if isinstance(extensions, str | bytes | bytearray):
+        raise ValueError("user_agent_extensions: expected a list of strings, got a single value")
+    try:
+        given = list(extensions)
+    except TypeError:
+        raise ValueError(
+            f"user_agent_extensions: expected a list of strings, got {type(extensions).__name__}"
+        ) from None
+    for part in given:
+        if not isinstance(part, str) or not _USER_AGENT_PART.match(part):
+            shown = repr(part) if len(repr(part)) <= 80 else repr(part)[:80] + "..."
+            raise ValueError(
+                f"user_agent_extensions: {shown} is not valid in a User-Agent header; expected "
+                "non-empty strings of visible ASCII (letters, digits, punctuation such as "
+                "'/', '.', '-', '(', ')'), with single spaces only between words"
+            )
+    return " ".join(
+        [f"twilio-wireless/{__version__}", f"python/{platform.python_version()}", *given]
+    )
+
+
+def _refuse_cleartext(base_url: str, http_client: httpx.AsyncClient | None) -> None:
+    """Refuse an http:// base URL that would put Basic credentials on a network in clear.
+
+    Allowed without `allow_insecure_http`: a loopback host (the bytes never leave this
+    machine), and an `http_client` whose transport for the base URL is in-process
+    (`httpx.ASGITransport`, e.g. the simulator's, or `httpx.MockTransport`): nothing is
+    sent at all. A host name is not enough to tell (`wireless.simulator` could resolve),
+    nor is an http_client alone (a proxy client still sends over the network).
+    """
+    url = urlsplit(base_url)
+    if url.scheme != "http":
+        return
+    host = (url.hostname or "").lower().rstrip(".")
+    if host == "localhost":
+        return
+    import ipaddress  # deferred: only a plain http:// base URL needs it
+
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass
+    if http_client is not None and _in_process(http_client, base_url):
+        return
+    raise ValueError(
+        f"base_url: plain http:// to {url.netloc!r}, not this machine, would send your "
+        "credentials unencrypted; use https://, or pass allow_insecure_http=True if the "
+        "network to it is trusted"
+    )
+
+
+def _in_process(http_client: httpx.AsyncClient, base_url: str) -> bool:
+    """Whether `http_client` answers `base_url` in-process (ASGI app or mock), not on a wire."""
+    import httpx
+
+    try:
+        transport = http_client._transport_for_url(httpx.URL(base_url))
+    except Exception:  # a private httpx API: when it changes, assume the network
+        return False
+    return isinstance(transport, httpx.ASGITransport | httpx.MockTransport)
+
+
+_MAX_CA_BUNDLE_BYTES = 64 * 1024 * 1024
+
+
+def _check_ca_environment() -> None:
+    """SSL_CERT_FILE / SSL_CERT_DIR, as the TLS context will read them, can serve: a PEM
+    file / a directory that can be read (what SSL_CERT_DIR holds is left to OpenSSL)."""
+    cafile = os.environ.get("SSL_CERT_FILE")
+    if cafile:
+        try:
+            with open(cafile, "rb") as bundle:
+                # A PEM bundle (all `cafile` may be) names its certificates in clear; a few
+                # hundred KB read once, instead of an ssl.SSLError at the first request.
+                pem = b"CERTIFICATE-----" in bundle.read(_MAX_CA_BUNDLE_BYTES)
+        except OSError:
+            pem = None
+        if not pem:
+            what = "a readable file" if pem is None else "a PEM file of CA certificates"
+            raise ValueError(
+                f"SSL_CERT_FILE: {cafile!r} is not {what}; point it at a CA bundle (PEM), "
+                "or unset it to use certifi's"
+            )
+        return
+    capath = os.environ.get("SSL_CERT_DIR")
+    if capath and not (os.path.isdir(capath) and os.access(capath, os.R_OK | os.X_OK)):
+        raise ValueError(
+            f"SSL_CERT_DIR: {capath!r} is not a readable directory; point it at a directory "
+            "of CA certificates, or unset it to use certifi's bundle"
+        )
+
+
+def _shown_url(url: str) -> str:
+    """A base URL for a message: no userinfo, query or fragment, bounded."""
+    scheme, separator, rest = url.partition("://")
+    cut = min((i for i in (rest.find("?"), rest.find("#")) if i >= 0), default=-1)
+    tail = "..." if cut >= 0 else ""
+    rest = rest[:cut] if cut >= 0 else rest
+    authority, slash, path = rest.partition("/")
+    if "@" in authority:
+        authority = "***@" + authority.rpartition("@")[2]
+    shown = f"{scheme}{separator}{authority}{slash}{path}"[:200] + tail
+    return repr(shown)
+
+
+def _redact(message: str, password: str) -> str:
+    """`message` with the secret (auth token or API secret) blotted out, wherever it is."""
+    return message.replace(password, "***") if len(password) >= 4 else message
 
 
 def _mask(secret: str) -> str:
     return secret[:4] + "..." + secret[-4:] if len(secret) > 12 else "***"
+
+
+# Without a number for `timeout`, one attempt may take this long in all (a 1000-SIM page
+# is ~1.3 MB: about 10 s at 1 Mbit/s).
+DEFAULT_REQUEST_DEADLINE = 60.0
+
+
+def _request_deadline(value: object, timeout: object) -> float | None:
+    if isinstance(value, _Unset):
+        if isinstance(timeout, int | float) and not isinstance(timeout, bool) and timeout > 0:
+            return float(timeout)
+        return DEFAULT_REQUEST_DEADLINE
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+        raise ValueError(f"request_deadline: {value!r} is not valid; expected seconds > 0 or None")
+    return float(value)
+
+
+def _max_bytes(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(
+            f"max_response_bytes: {value!r} is not valid; expected a number of bytes >= 1"
+        )
+    return value
+
+
+def _receiver(value: object) -> StatusCallbackReceiver | None:
+    if value is None:
+        return None
+    from ._webhooks import StatusCallbackReceiver  # deferred: most clients have none
+
+    if not isinstance(value, StatusCallbackReceiver):
+        raise ValueError(
+            "status_callbacks: expected a StatusCallbackReceiver or None, "
+            f"got {type(value).__name__}"
+        )
+    return value

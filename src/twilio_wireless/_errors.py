@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import time
@@ -24,6 +25,7 @@ __all__ = [
     "PermissionDeniedError",
     "PollTimeoutError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "ServerError",
     "SimStatusChangeError",
     "WirelessError",
@@ -64,12 +66,15 @@ class APIError(WirelessError):
     ) -> None:
         self.status: int = response.status_code
         self.code = code
-        self.message = message
-        self.more_info = more_info
+        # Whatever the server sent, an error holds a bounded, single-line excerpt of it,
+        # with the request's credentials (should the server echo them) blotted out.
+        secrets = _secrets(response.request.headers.get("Authorization"))
+        self.message = _excerpt(message, MAX_MESSAGE_CHARS, secrets)
+        self.more_info = None if more_info is None else _excerpt(more_info, 300, secrets)
         self.method: str = response.request.method
         self.url = _without_userinfo(str(response.request.url))
         request_id: str | None = response.headers.get("Twilio-Request-Id")
-        self.request_id = request_id
+        self.request_id = None if request_id is None else _excerpt(request_id, 100, secrets)
         self._response = response
         super().__init__(self._describe())
 
@@ -121,7 +126,20 @@ class RateLimitError(APIError):
 
 
 class ServerError(APIError):
-    """5xx: the API failed to handle the request."""
+    """5xx: the API failed to handle the request. `retry_after` is the server's requested
+    wait in seconds (503 Service Unavailable may send one), or None.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        response: WireResponse | httpx.Response,
+        code: int | None = None,
+        more_info: str | None = None,
+    ) -> None:
+        self.retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        super().__init__(message, response=response, code=code, more_info=more_info)
 
 
 class APIConnectionError(WirelessError):
@@ -141,7 +159,24 @@ class APIConnectionError(WirelessError):
 
 
 class APITimeoutError(APIConnectionError):
-    """The request timed out (connect, read, write or waiting for a pooled connection)."""
+    """The request timed out (connect, read, write, waiting for a pooled connection, or its
+    whole deadline: connect, send and the entire body).
+    """
+
+
+class ResponseTooLargeError(WirelessError):
+    """The response (as sent, or once decompressed) was larger than the client accepts.
+
+    Attributes:
+        limit: the cap in bytes (`WirelessClient(max_response_bytes=...)`).
+        method, url: the request, without credentials.
+    """
+
+    def __init__(self, message: str, *, request: WireRequest | httpx.Request, limit: int) -> None:
+        self.method = request.method
+        self.url = _without_userinfo(str(request.url))
+        self.limit = limit
+        super().__init__(f"{message} - {self.method} {self.url}")
 
 
 _BY_STATUS: dict[int, type[APIError]] = {
@@ -154,6 +189,11 @@ _BY_STATUS: dict[int, type[APIError]] = {
 }
 
 
+MAX_MESSAGE_CHARS = 500
+"""An error's `message` keeps at most this many characters of what the server sent."""
+_BODY_EXCERPT_CHARS = 200
+
+
 def error_from_response(response: WireResponse | httpx.Response) -> APIError:
     """Build the typed error for a non-2xx response; never fails on an odd body."""
     status = response.status_code
@@ -161,21 +201,60 @@ def error_from_response(response: WireResponse | httpx.Response) -> APIError:
     code: int | None = None
     more_info: str | None = None
     message = response.reason_phrase or "unexpected response"
+    content = response.content
     try:
-        body = json.loads(response.content)
+        body = json.loads(content)
     except (ValueError, UnicodeDecodeError):
         body = None
+    except RecursionError:  # nested deeper than the parser's stack: not a Twilio error body
+        body = _TOO_DEEP
     if isinstance(body, dict):
-        if isinstance(body.get("code"), int):
-            code = body["code"]
+        value = body.get("code")
+        # Twilio's codes are five digits; a bool or a 1000-digit number is not one.
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 10**9:
+            code = value
         if isinstance(body.get("message"), str) and body["message"]:
             message = body["message"]
         if isinstance(body.get("more_info"), str):
             more_info = body["more_info"]
-    elif response.content:
-        content_type = response.headers.get("Content-Type", "unknown type")
-        message = f"{message} (non-JSON body of {len(response.content)} bytes, {content_type})"
+    elif body is _TOO_DEEP:
+        message = f"{message} (a JSON body of {len(content)} bytes, nested too deeply to read)"
+    elif content:
+        content_type = _excerpt(response.headers.get("Content-Type", "unknown type"), 100)
+        text = content[: _BODY_EXCERPT_CHARS * 4].decode("utf-8", "replace")
+        message = (
+            f"{message} (non-JSON body of {len(content)} bytes, {content_type}: "
+            f"{_excerpt(text, _BODY_EXCERPT_CHARS)})"
+        )
     return error_type(message, response=response, code=code, more_info=more_info)
+
+
+_TOO_DEEP = object()
+
+
+def _secrets(authorization: str | None) -> tuple[str, ...]:
+    """What of an Authorization header must never appear in a message: the Basic token,
+    the decoded `user:password` and the password (if long enough to be told from words)."""
+    if not authorization or not authorization.startswith("Basic "):
+        return ()
+    token = authorization[6:].strip()
+    try:
+        decoded = base64.b64decode(token, validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return (token,)
+    password = decoded.partition(":")[2]
+    return tuple(secret for secret in (token, decoded, password) if len(secret) >= 8)
+
+
+def _excerpt(text: str, limit: int, secrets: tuple[str, ...] = ()) -> str:
+    """`text` on one line (control characters escaped), at most `limit` characters of it,
+    any of `secrets` replaced with `***`."""
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    cut = text[:limit]
+    if not cut.isprintable():
+        cut = "".join(c if c.isprintable() else repr(c)[1:-1] for c in cut)
+    return cut if len(text) <= limit else f"{cut}... ({len(text)} characters in all)"
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:

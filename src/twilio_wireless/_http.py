@@ -19,17 +19,25 @@ from ._errors import (
     APIConnectionError,
     APIError,
     APITimeoutError,
+    NotFoundError,
+    ResponseTooLargeError,
     WirelessError,
     error_from_response,
 )
-from ._retry import RetryEvent, RetryPolicy, should_retry
-from ._wire import TransportError, WireRequest, WireResponse, encode_pairs
+from ._retry import RetryEvent, RetryPolicy, mark_out_of_time, should_retry
+from ._wire import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    TransportError,
+    WireRequest,
+    WireResponse,
+    encode_pairs,
+)
 
 if TYPE_CHECKING:
-    import anyio
-
+    from ._pacing import AdaptiveConcurrency, Limiter
     from ._polling import PollPolicy
     from ._transport import Transport
+    from ._webhooks import StatusCallbackReceiver
 
 T = TypeVar("T")
 
@@ -41,11 +49,17 @@ class RequestOptions:
     """Per-call settings a `with_options()` view may override.
 
     `timeout_seconds`: connect, read, write and pool timeouts (None: no limit).
+    `deadline`: seconds one attempt may take in all, connect, send and the whole body.
+    `max_response_bytes`: the largest response body accepted, as sent and decompressed.
+    `status_callbacks`: where status changes ask Twilio to call back, and waits listen.
     """
 
     timeout_seconds: Mapping[str, float | None]
     retry: RetryPolicy
     poll: PollPolicy
+    deadline: float | None = None
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    status_callbacks: StatusCallbackReceiver | None = None
 
 
 class Connection:
@@ -57,29 +71,36 @@ class Connection:
         base_url: str,
         headers: dict[str, str],
         transport: Transport,
-        max_concurrency: int | None = None,
+        max_concurrency: int | AdaptiveConcurrency | None = None,
     ) -> None:
+        from ._pacing import limiter_for
+
         self.base_url = base_url.rstrip("/")
         self.headers = headers
         # The one seam requests leave through (see _transport), chosen by the client.
         self.transport = transport
         self.closed = False
         self.max_concurrency = max_concurrency
-        self._limiter: anyio.CapacityLimiter | None = None
+        # The one cap on requests in flight (see _pacing), fixed or adaptive; it holds
+        # nothing of an event loop, so it is made here.
+        self._limiter = limiter_for(max_concurrency)
 
-    def limiter(self) -> anyio.CapacityLimiter | None:
-        """The client-wide cap on requests in flight (created in the running loop)."""
-        if self.max_concurrency is None:
-            return None
-        if self._limiter is None:
-            import anyio  # deferred: keeps `import twilio_wireless` light
+    def limiter(self) -> Limiter | None:
+        """The client-wide cap on requests in flight (None: no cap).
 
-            self._limiter = anyio.CapacityLimiter(self.max_concurrency)
+        Each attempt holds a slot (`try_acquire()` or `await acquire()`) and gives it back
+        with its outcome (`release(error)`): a 429 shrinks an adaptive cap, successes
+        grow it back.
+        """
         return self._limiter
 
     async def aclose(self) -> None:
         self.closed = True
-        await self.transport.aclose()
+        try:
+            await self.transport.aclose()
+        finally:
+            if self._limiter is not None:
+                await self._limiter.aclose()
 
 
 class Requester:
@@ -109,47 +130,102 @@ class Requester:
         extra = kwargs.get("headers")
         if extra:
             headers = {**headers, **extra}
+        options = self.options
         return WireRequest(
             kwargs["method"].upper(),
             connection.base_url + path,
             path,
             headers,
             None if data is None else encode_pairs(data).encode("ascii"),
-            self.options.timeout_seconds,
+            options.timeout_seconds,
+            options.deadline,
+            options.max_response_bytes,
         )
+
+    def within(self, seconds: float) -> Requester:
+        """This requester with no attempt, nor all its retries, running past `seconds`
+        (none left: a single attempt with its usual deadline)."""
+        options = self.options
+        retry = options.retry
+        if seconds <= 0:
+            evolved = attrs.evolve(options, retry=attrs.evolve(retry, max_attempts=1))
+            return Requester(self.connection, evolved, self.clock)
+        deadline = seconds if options.deadline is None else min(options.deadline, seconds)
+        if retry.deadline is None or seconds < retry.deadline:
+            retry = attrs.evolve(retry, deadline=seconds)
+        evolved = attrs.evolve(options, deadline=deadline, retry=retry)
+        return Requester(self.connection, evolved, self.clock)
 
     def build_get(self, path_and_query: str) -> WireRequest:
         """A GET for an encoded path and query on the configured base URL (next pages)."""
         connection = self.connection
+        options = self.options
         return WireRequest(
             "GET",
             connection.base_url + path_and_query,
             path_and_query,
             connection.headers,
             None,
-            self.options.timeout_seconds,
+            options.timeout_seconds,
+            options.deadline,
+            options.max_response_bytes,
         )
 
     async def send(self, request: WireRequest, *, idempotent: bool) -> WireResponse:
         """Send and return a 2xx response with its body read; raise a WirelessError otherwise.
 
         Transient failures are retried by the view's RetryPolicy; `idempotent` tells it
-        whether sending twice is harmless. The error raised carries `attempts`.
+        whether sending twice is harmless. Every attempt is one send on the wire (the
+        transport re-sends nothing by itself). The error raised carries `attempts`.
         """
         policy = self.options.retry
         connection = self.connection
         clock = self.clock
         started = clock()
         attempt = 1
+        # An attempt that may have reached the server without an answer to show for it.
+        ambiguous = False
+        retry_deadline = policy.deadline
         while True:
+            sent = request
+            if retry_deadline is not None and attempt > 1:
+                # No attempt may run past the retry deadline.
+                left = max(retry_deadline - (clock() - started), 0.001)
+                if request.deadline is None or left < request.deadline:
+                    sent = request.with_deadline(left)
             try:
                 limiter = connection.limiter()
                 if limiter is None:
-                    return await self._send_once(request)
-                async with limiter:
-                    return await self._send_once(request)
+                    return await self._send_once(sent, attempt)
+                # Not `async with limiter:` (~3,000 instructions more per request): see
+                # _pacing. The attempt's outcome (a 429 shrinks the cap) goes back with it.
+                if not limiter.try_acquire():
+                    await limiter.acquire()
+                try:
+                    response = await self._send_once(sent, attempt)
+                except BaseException as outcome:
+                    limiter.release(outcome)
+                    raise
+                limiter.release()
+                return response
             except WirelessError as error:
                 error.attempts = attempt
+                target = f"{request.method} {request.path.partition('?')[0]}"
+                if ambiguous and request.method == "DELETE" and isinstance(error, NotFoundError):
+                    # An earlier attempt may have deleted it and lost the answer: the
+                    # resource is gone, which is what was asked. Reported as done.
+                    logger.debug(
+                        "%s attempt %d: 404 after an earlier attempt with no answer; "
+                        "reporting the delete as done%s",
+                        target,
+                        attempt,
+                        _request_id(error.request_id),
+                    )
+                    return WireResponse(204, error._response.headers, b"", request)
+                if isinstance(error, APIConnectionError):
+                    ambiguous = ambiguous or error.request_sent
+                elif isinstance(error, APIError) and error.status >= 500:
+                    ambiguous = True
                 decision = should_retry(
                     policy,
                     error,
@@ -157,20 +233,29 @@ class Requester:
                     idempotent=idempotent,
                     elapsed=clock() - started,
                 )
-                target = f"{request.method} {request.path.partition('?')[0]}"
+                request_id = _request_id(getattr(error, "request_id", None))
                 if not decision.retry:
+                    if decision.out_of_time:
+                        mark_out_of_time(error)
                     if policy.max_attempts > 1:
-                        logger.debug("not retrying %s: %s", target, decision.reason)
+                        logger.debug(
+                            "not retrying %s: attempt %d: %s%s",
+                            target,
+                            attempt,
+                            decision.reason,
+                            request_id,
+                        )
                     if attempt > 1:
                         error.add_note(f"gave up after {attempt} attempts: {decision.reason}")
                     raise
                 logger.debug(
-                    "retrying %s: attempt %d/%d failed (%s); waiting %.3f s",
+                    "retrying %s: attempt %d/%d failed (%s); waiting %.3f s%s",
                     target,
                     attempt,
                     policy.max_attempts,
                     decision.reason,
                     decision.delay,
+                    request_id,
                 )
                 if policy.on_retry is not None:
                     policy.on_retry(
@@ -186,7 +271,7 @@ class Requester:
             await clock.sleep(decision.delay)
             attempt += 1
 
-    async def _send_once(self, request: WireRequest) -> WireResponse:
+    async def _send_once(self, request: WireRequest, attempt: int = 1) -> WireResponse:
         connection = self.connection
         if connection.closed:
             raise RuntimeError("this WirelessClient is closed; create a new one")
@@ -194,20 +279,36 @@ class Requester:
         try:
             response = await connection.transport.send(request)
         except TransportError as exc:
+            if started:
+                logger.debug(
+                    "%s %s attempt %d: no response after %.1f ms (%s%s)",
+                    request.method,
+                    request.path,
+                    attempt,
+                    (time.perf_counter() - started) * 1000,
+                    exc.kind,
+                    "" if exc.sent else ", nothing was written",
+                )
+            if exc.kind == "ResponseTooLarge":
+                raise ResponseTooLargeError(
+                    str(exc), request=request, limit=request.max_bytes
+                ) from None
             error_type = APITimeoutError if exc.timeout else APIConnectionError
             message = (
-                f"request timed out ({exc.kind})"
+                f"request timed out ({exc.kind}: {exc})"
                 if exc.timeout
                 else f"connection failed ({exc.kind}: {exc})"
             )
             raise error_type(message, request=request, request_sent=exc.sent) from exc
         if started:
             logger.debug(
-                "%s %s -> %d in %.1f ms",
+                "%s %s attempt %d -> %d in %.1f ms%s",
                 request.method,
                 request.path,
+                attempt,
                 response.status_code,
                 (time.perf_counter() - started) * 1000,
+                _request_id(response.headers.get("Twilio-Request-Id")),
             )
         if not 200 <= response.status_code < 300:
             raise error_from_response(response)
@@ -223,3 +324,7 @@ class Requester:
                 f"({type(exc).__name__}: {exc})",
                 response=response,
             ) from exc
+
+
+def _request_id(value: str | None) -> str:
+    return f" [request {value}]" if value else ""

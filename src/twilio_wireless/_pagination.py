@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote, unquote, urlsplit
@@ -12,6 +13,7 @@ from twilio_wireless_openapi.models.page_meta import PageMeta
 from twilio_wireless_openapi.types import json_loads
 
 from . import _runtime
+from ._errors import APIError
 from ._http import Requester
 from ._wire import WireResponse
 
@@ -65,8 +67,17 @@ class AsyncPager(Generic[T]):
     ) -> None:
         self._requester = requester
         self._first_request = first_request
-        self._page_url = _path_and_query(page_url, list_path) if page_url is not None else None
+        self._base_path = _segments(urlsplit(requester.base_url).path)
+        self._page_url = (
+            _path_and_query(page_url, list_path, self._base_path) if page_url is not None else None
+        )
         self._list_path = list_path
+        # The list's path as first requested: its `*` segment (a SIM's SID or unique name)
+        # is the one SIM a server-given next page may name (see _follow).
+        first_path = (
+            first_request["url"] if first_request is not None else self._page_url or list_path
+        )
+        self._pattern = _pattern(list_path, first_path.partition("?")[0], self._base_path)
         self._parse_page = parse_page
         self._limit = limit
 
@@ -92,6 +103,30 @@ class AsyncPager(Generic[T]):
         else:
             request = requester.build_get(path_and_query)
         return await requester.send(request, idempotent=True)
+
+    def _follow(self, url: str, seen: set[str], response: WireResponse) -> str:
+        """The path and query to request for a next_page_url the server gave, checked.
+
+        Credentials go only to the configured base URL, whatever host the server names:
+        only the path and query are used, and only when the path is this list's own
+        (under the base URL's path, no `.`/`..` segments) and names no page already fetched
+        in this iteration. Anything else is the server's fault: an APIError, nothing sent.
+        """
+        try:
+            path_and_query = _split(url)[1]
+        except ValueError as exc:
+            raise _refused(url, f"it is not a valid URL ({exc})", response) from None
+        path, _, query = path_and_query.partition("?")
+        bad = _bad_segment(_segments(path))
+        if bad is not None:
+            raise _refused(url, bad, response)
+        relative = _under(path, self._pattern, self._base_path)
+        if relative is None:
+            raise _refused(url, f"its path is not {self._list_path}", response)
+        relative += f"?{query}" if query else ""
+        if relative in seen:
+            raise _refused(url, "it names a page already fetched (the list would loop)", response)
+        return relative
 
     def _decode(self, response: WireResponse) -> Any:
         return self._requester.parse(response, _decode_page)
@@ -139,6 +174,11 @@ class _PageIterator(Generic[T]):
         self._done = pager._limit == 0
         self._remaining = pager._limit
         self._prefetch: asyncio.Task[WireResponse] | None = None
+        # Path and query of every page fetched in this iteration: a next page naming one
+        # of them again would loop forever.
+        self._seen: set[str] = set()
+        # A next_page_url refused: raised when (and only if) that next page is needed.
+        self._refused: APIError | None = None
 
     def __aiter__(self) -> _PageIterator[T]:
         return self
@@ -149,17 +189,25 @@ class _PageIterator(Generic[T]):
             self._prefetch.cancel()
 
     async def __anext__(self) -> Page[T]:
+        if self._refused is not None and not self._done:
+            refused, self._refused = self._refused, None
+            self._done = True
+            raise refused
         if self._done or (self._started and self._next is None):
             raise StopAsyncIteration
         self._started = True
         pager = self._pager
         prefetch, self._prefetch = self._prefetch, None
         response = await (prefetch if prefetch is not None else pager._send(self._next))
+        self._seen.add(response.request.path)
         body = pager._decode(response)
         next_url, count = _page_facts(body)
-        # Credentials go only to the configured base URL, whatever host the server names:
-        # only the path and query of its next_page_url are used.
-        self._next = _server_path_and_query(next_url) if next_url else None
+        self._next = None
+        if next_url and count != 0:
+            try:
+                self._next = pager._follow(next_url, self._seen, response)
+            except APIError as refused:
+                self._refused = refused
         if (
             self._next is not None
             and count
@@ -172,7 +220,7 @@ class _PageIterator(Generic[T]):
                 # Let it put the request on the wire before the CPU-bound build below.
                 await asyncio.sleep(0)
         page = pager._build(response, body)
-        if self._next is None or not page.items:
+        if (self._next is None and self._refused is None) or not page.items:
             self._done = True
         if self._remaining is not None:
             if len(page.items) >= self._remaining:
@@ -231,27 +279,133 @@ def _split(url: str) -> tuple[str, str]:
     return unquote(parts.path), path + (f"?{query}" if query else "")
 
 
-def _path_and_query(url: str, list_path: str) -> str:
+# A SIM's SID, as a server-given next page may name the SIM a list was asked for by name.
+_SIM_SID = re.compile(r"DE[0-9a-fA-F]{32}\Z")
+_DOT_SEGMENTS = frozenset({".", ".."})
+
+
+def _segments(path: str) -> tuple[str, ...]:
+    """The decoded segments of an encoded path, after its leading `/` ("" and "/": none)."""
+    return tuple(unquote(segment) for segment in path.split("/")[1:]) if path.strip("/") else ()
+
+
+class _Wild:
+    """A list path's `*` segment: the SIM the list was asked for, by SID or unique name.
+
+    A next page may name that SIM again, or (asked by unique name) by its SID, which the
+    client cannot tell from another SIM's: the server names it, as it names the page.
+    """
+
+    __slots__ = ("asked",)
+
+    def __init__(self, asked: str | None) -> None:
+        self.asked = asked
+
+    def accepts(self, segment: str) -> bool:
+        asked = self.asked
+        if asked is None or segment == asked:
+            return True
+        return _SIM_SID.match(asked) is None and _SIM_SID.match(segment) is not None
+
+
+_Pattern = tuple[str | _Wild, ...]
+
+
+def _pattern(list_path: str, first_path: str, base: tuple[str, ...]) -> _Pattern:
+    """`list_path` (with `*` segments) as matched against server-given next pages."""
+    wanted = _segments(list_path)
+    first = _segments(first_path)
+    if len(first) == len(wanted) + len(base) and first[: len(base)] == base:
+        first = first[len(base) :]
+    asked: tuple[str | None, ...] = first if len(first) == len(wanted) else (None,) * len(wanted)
+    return tuple(
+        _Wild(name) if want == "*" else want for want, name in zip(wanted, asked, strict=True)
+    )
+
+
+def _matches(segments: tuple[str, ...], pattern: _Pattern) -> bool:
+    return len(segments) == len(pattern) and all(
+        got == want if isinstance(want, str) else want.accepts(got)
+        for want, got in zip(pattern, segments, strict=True)
+    )
+
+
+def _bad_segment(segments: tuple[str, ...]) -> str | None:
+    """Why a path's decoded segments may not be requested, or None.
+
+    `.`/`..` (also as %2e) would move the request elsewhere once normalised (outside a base
+    URL's path, too); an encoded `/` or `\\` would split a segment on some servers.
+    """
+    for segment in segments:
+        if segment in _DOT_SEGMENTS:
+            return "it has a '.' or '..' path segment"
+        if "/" in segment or "\\" in segment:
+            return "it has an encoded '/' or '\\' in a path segment"
+    return None
+
+
+def _under(path: str, pattern: _Pattern, base: tuple[str, ...]) -> str | None:
+    """The encoded path relative to the base URL's path if it is the list's own, or None.
+
+    The API names pages from its root (`/v1/Sims?...`); behind a proxy at a base URL with
+    a path (`https://proxy/twilio`), it may name them under that path too: both are
+    requested as the base URL + the list's path.
+    """
+    encoded = path.split("/")[1:]
+    segments = tuple(unquote(segment) for segment in encoded)
+    if base and segments[: len(base)] == base and _matches(segments[len(base) :], pattern):
+        return "/" + "/".join(encoded[len(base) :])
+    if _matches(segments, pattern):
+        return path
+    return None
+
+
+def _shown(url: object) -> str:
+    """A URL for an error message: no userinfo, no control characters, bounded."""
+    text = str(url)
+    scheme, separator, rest = text.partition("://")
+    if separator:
+        authority, slash, tail = rest.partition("/")
+        text = f"{scheme}://{authority.rpartition('@')[2]}{slash}{tail}"
+    shown = repr(text[:200])
+    return shown + "..." if len(text) > 200 else shown
+
+
+def _refused(url: str, reason: str, response: WireResponse) -> APIError:
+    return APIError(
+        f"the server's next_page_url {_shown(url)} was refused: {reason}; it was not requested",
+        response=response,
+    )
+
+
+def _path_and_query(url: str, list_path: str, base: tuple[str, ...] = ()) -> str:
     """The path and query of a page URL given to resume, checked to belong to this list.
 
-    `list_path` may hold `*` for one segment: a SIM's usage records may be resumed from a
-    URL naming the SIM by SID or by unique name.
+    Returned relative to the base URL's path. `list_path` may hold `*` for one segment: a
+    SIM's usage records may be resumed from a URL naming the SIM by SID or by unique name.
     """
+    if not isinstance(url, str):
+        raise ValueError(f"page_url: expected a str, got {type(url).__name__}")
     try:
-        path, path_and_query = _split(url)
+        _, path_and_query = _split(url)
     except ValueError as exc:
-        raise ValueError(f"page_url: {url!r} is not a URL ({exc})") from None
-    segments = path.rstrip("/").split("/")
-    expected = list_path.split("/")
-    if len(segments) != len(expected) or any(
-        want not in ("*", got) for want, got in zip(expected, segments, strict=True)
-    ):
-        raise ValueError(f"page_url: {url!r} is not a page of {list_path}")
-    return path_and_query
+        raise ValueError(f"page_url: {_shown(url)} is not a URL ({exc})") from None
+    path, mark, query = path_and_query.partition("?")
+    bad = _bad_segment(_segments(path))
+    if bad is not None:
+        raise ValueError(f"page_url: {_shown(url)} is not valid: {bad}")
+    # A trailing slash is tolerated in a URL given by hand.
+    trimmed = path.rstrip("/") or "/"
+    relative = _under(trimmed, _pattern(list_path, "", ()), base)
+    if relative is None:
+        raise ValueError(f"page_url: {_shown(url)} is not a page of {list_path}")
+    return relative + path[len(trimmed) :] + mark + query
 
 
 def _server_path_and_query(url: str) -> str:
     try:
         return _split(url)[1]
     except ValueError as exc:
-        raise ValueError(f"the API returned an invalid next_page_url {url!r} ({exc})") from None
+        raise ValueError(
+            f"the API returned an invalid next_page_url {_shown(url)} ({exc})"
+        ) from None

@@ -8,11 +8,20 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ._clock import Clock
-from ._errors import PollTimeoutError, SimStatusChangeError
+from ._errors import (
+    APIConnectionError,
+    PollTimeoutError,
+    RateLimitError,
+    ServerError,
+    SimStatusChangeError,
+)
+from ._retry import ran_out_of_time
 
 if TYPE_CHECKING:
     # Annotations only: building a client (which needs PollPolicy) creates no model class.
     from twilio_wireless_openapi.models.sim import Sim
+
+    from ._webhooks import CallbackWaiter, SimStatusCallback
 
 __all__ = ["PollPolicy", "SimStatusChange"]
 
@@ -33,12 +42,40 @@ def _multiplier(_: object, attribute: attrs.Attribute[float], value: float) -> N
 @attrs.frozen(kw_only=True)
 class PollPolicy:
     """How to wait for a SIM change accepted with 202: poll every `interval` seconds,
-    growing by `multiplier` up to `max_interval`, for at most `timeout` seconds."""
+    growing by `multiplier` up to `max_interval`, for at most `timeout` seconds.
+
+    With status callbacks (`WirelessClient(status_callbacks=receiver)`) the wait ends when
+    the SIM's callback arrives; `callback_interval` is then the slower polling kept as a
+    fallback, in case a callback never comes.
+    """
 
     interval: float = attrs.field(default=1.0, validator=_seconds)
     max_interval: float = attrs.field(default=10.0, validator=_seconds)
     multiplier: float = attrs.field(default=1.5, validator=_multiplier)
     timeout: float = attrs.field(default=300.0, validator=_seconds)
+    callback_interval: float = attrs.field(default=30.0, validator=_seconds)
+
+
+def _with_callback(sim: Sim, callback: SimStatusCallback) -> Sim:
+    """The last SIM seen, with what its status callback reports (status, name, plan)."""
+    from twilio_wireless_openapi.models.sim_status import SimStatus
+
+    settled = attrs.evolve(sim)
+    if callback.status is not None:
+        settled.status = SimStatus._from_wire(callback.status)
+    if callback.unique_name is not None:
+        settled.unique_name = callback.unique_name
+    if callback.rate_plan_sid is not None:
+        settled.rate_plan_sid = callback.rate_plan_sid
+    if callback.date_updated is not None:
+        settled.date_updated = callback.date_updated
+    return settled
+
+
+def _shown(status: object) -> str:
+    """A status from the server, as a message may quote it: one line, at most 40 chars."""
+    text = " ".join(str(status).split())
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def is_settled(sim: Sim, *, reset: bool) -> bool:
@@ -54,20 +91,22 @@ class SimStatusChange:
     `accepted` tells whether it was 202; `initial` is the SIM the update returned;
     `await change.wait()` polls until the SIM settles and returns it. `done` and `result`
     tell whether that has been seen. Waiting is cancellable at any point: cancelling
-    leaves no request behind. Its waits are on `clock`, the client's.
+    leaves no request behind. Its waits are on `clock`, the client's. `fetch(sid,
+    time_left)` polls once, its request and retries bounded by `time_left` seconds.
     """
 
     def __init__(
         self,
         *,
         sid: str,
-        fetch: Callable[[str], Awaitable[Sim]],
+        fetch: Callable[[str, float], Awaitable[Sim]],
         clock: Clock,
         policy: PollPolicy,
         initial: Sim | None,
         accepted: bool,
         status: str | None,
         reset: bool,
+        waiter: CallbackWaiter | None = None,
     ) -> None:
         self.sid = sid
         self.initial = initial
@@ -80,8 +119,11 @@ class SimStatusChange:
         self._clock = clock
         self._policy = policy
         self._result: Sim | None = None
+        # Catches the SIM's status callback, when the client has a receiver for them.
+        self._waiter = waiter
         if initial is not None and is_settled(initial, reset=reset):
             self._result = initial
+            self._close_waiter()
 
     def __repr__(self) -> str:
         state = "done" if self.done else "pending"
@@ -110,36 +152,70 @@ class SimStatusChange:
             WirelessError: a poll failed after its own retries.
         """
         if self._result is None:
-            self._result = await self._poll(self._policy.timeout if timeout is None else timeout)
+            try:
+                self._result = await self._poll(
+                    self._policy.timeout if timeout is None else timeout
+                )
+            finally:
+                if self._result is not None:
+                    self._close_waiter()
         return self._check(self._result)
+
+    def _close_waiter(self) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None:
+            waiter.close()
 
     async def _poll(self, limit: float) -> Sim:
         clock, policy = self._clock, self._policy
         started = clock()
         deadline = started + limit
-        interval = policy.interval
+        waiter = self._waiter
+        interval = policy.interval if waiter is None else policy.callback_interval
         last = self.initial
         while True:
             remaining = deadline - clock()
             if remaining <= 0 and last is not None:
-                raise PollTimeoutError(
-                    f"SIM {self.sid} still {last.status} after {clock() - started:.1f} s "
-                    f"({self.polls} polls)",
-                    sim=last,
-                    waited=clock() - started,
-                )
+                raise self._timed_out(last, clock() - started)
             if last is not None:  # a resumed wait polls at once
-                await clock.sleep(min(interval, max(remaining, 0.0)))
-                interval = min(interval * policy.multiplier, policy.max_interval)
-            last = await self._fetch(self.sid)
-            self.polls += 1
+                pause = min(interval, max(remaining, 0.0))
+                if waiter is None:
+                    await clock.sleep(pause)
+                    interval = min(interval * policy.multiplier, policy.max_interval)
+                else:
+                    callback = await waiter.wait(pause, sleep=clock.sleep)
+                    if callback is not None:
+                        # The change is done: no poll needed (one request per change).
+                        return _with_callback(last, callback)
+                remaining = deadline - clock()
+            try:
+                # Each poll, its retries included, gets only the time left of the wait (a
+                # last poll at the deadline: one attempt, no retry).
+                seen = await self._fetch(self.sid, remaining)
+            except (APIConnectionError, RateLimitError, ServerError) as error:
+                # Out of time: a PollTimeoutError with the last SIM seen (a wait resumed from
+                # a SID alone that never got an answer has none: the poll's error, then).
+                out_of_time = ran_out_of_time(error) or clock() >= deadline or remaining <= 0
+                if out_of_time and last is not None:
+                    raise self._timed_out(last, clock() - started) from error
+                raise
+            finally:
+                self.polls += 1
+            last = seen
             if is_settled(last, reset=self.reset):
                 return last
+
+    def _timed_out(self, last: Sim, waited: float) -> PollTimeoutError:
+        return PollTimeoutError(
+            f"SIM {self.sid} still {_shown(last.status)} after {waited:.1f} s ({self.polls} polls)",
+            sim=last,
+            waited=waited,
+        )
 
     def _check(self, sim: Sim) -> Sim:
         if self.target_status is not None and sim.status != self.target_status:
             raise SimStatusChangeError(
-                f"SIM {self.sid} settled as {sim.status!s}, not {self.target_status}",
+                f"SIM {self.sid} settled as {_shown(sim.status)}, not {self.target_status}",
                 sim=sim,
                 expected=self.target_status,
             )

@@ -5,17 +5,28 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from typing import Self
+from typing import Any, Self
 
 import attrs
 
-from ._errors import APIConnectionError, APIError, RateLimitError, WirelessError
+from ._errors import APIConnectionError, APIError, WirelessError
 
-__all__ = ["RetryDecision", "RetryEvent", "RetryPolicy", "full_jitter", "should_retry"]
+__all__ = [
+    "RetryDecision",
+    "RetryEvent",
+    "RetryPolicy",
+    "full_jitter",
+    "mark_out_of_time",
+    "ran_out_of_time",
+    "should_retry",
+]
 
 logger = logging.getLogger("twilio_wireless")
 
 DEFAULT_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Retries stop once this long has passed since the first attempt: with four attempts and
+# Retry-After honoured up to a minute each, they would otherwise run for minutes.
+DEFAULT_RETRY_DEADLINE = 120.0
 
 
 def full_jitter(delay: float) -> float:
@@ -47,9 +58,9 @@ def _attempts(_: object, attribute: attrs.Attribute[int], value: int) -> None:
         raise ValueError(f"{attribute.name}: {value!r} is not valid; expected an int >= 1")
 
 
-def _deadline(_: object, attribute: attrs.Attribute[float | None], value: float | None) -> None:
+def _deadline(_: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
     if value is not None:
-        _positive(_, attribute, value)  # type: ignore[arg-type]
+        _positive(_, attribute, value)
 
 
 @attrs.frozen(kw_only=True)
@@ -58,8 +69,10 @@ class RetryPolicy:
 
     Only what is safe is retried: reads, deletes and updates (they set fields to values)
     on `retry_statuses` and connection errors; creates only when the request provably did
-    not reach the server (refused connection, connect or pool timeout) or the server
-    refused it without acting (429). One `commands.create()` never sends two messages.
+    not reach the server (refused connection, connect or pool timeout, a pooled connection
+    found closed before a byte was written) or the server refused it without acting (429).
+    One `commands.create()` never sends two messages. A server's `Retry-After` (on 429
+    and 503) replaces the backoff, up to `max_retry_after`.
 
     Args:
         max_attempts: attempts in all, counting the first (1 = no retries).
@@ -69,8 +82,8 @@ class RetryPolicy:
         retry_statuses: HTTP statuses worth retrying.
         max_retry_after: the longest server `Retry-After` honoured, in seconds; a longer
             one is capped to this.
-        deadline: give up once this many seconds have passed since the first attempt
-            (no wait may end past it). None: no deadline.
+        deadline: give up once this many seconds have passed since the first attempt (no
+            wait may end past it, and no attempt may run past it). None: no deadline.
         on_retry: called with a `RetryEvent` before each wait, to log or count retries.
     """
 
@@ -82,7 +95,7 @@ class RetryPolicy:
         default=DEFAULT_RETRY_STATUSES, converter=frozenset
     )
     max_retry_after: float = attrs.field(default=60.0, validator=_positive)
-    deadline: float | None = attrs.field(default=None, validator=_deadline)
+    deadline: float | None = attrs.field(default=DEFAULT_RETRY_DEADLINE, validator=_deadline)
     on_retry: Callable[[RetryEvent], None] | None = None
 
     @classmethod
@@ -101,6 +114,20 @@ class RetryDecision:
     retry: bool
     reason: str
     delay: float = 0.0
+    out_of_time: bool = False
+    """Given up because the policy's deadline leaves no time for another attempt."""
+
+
+_OUT_OF_TIME = "_twilio_wireless_out_of_time"
+
+
+def ran_out_of_time(error: BaseException) -> bool:
+    """Whether `error` was given up on because the retry deadline left no time."""
+    return bool(getattr(error, _OUT_OF_TIME, False))
+
+
+def mark_out_of_time(error: BaseException) -> None:
+    setattr(error, _OUT_OF_TIME, True)
 
 
 def should_retry(
@@ -128,9 +155,14 @@ def should_retry(
     if attempt >= policy.max_attempts:
         return RetryDecision(False, f"{reason}; no attempts left ({attempt})")
     delay = policy.backoff(attempt)
-    if isinstance(error, RateLimitError) and error.retry_after is not None:
-        delay = min(error.retry_after, policy.max_retry_after)
-        reason += f", Retry-After {error.retry_after:g}s"
-    if policy.deadline is not None and elapsed + delay > policy.deadline:
-        return RetryDecision(False, f"{reason}; waiting {delay:.2f}s would pass the deadline")
+    retry_after: float | None = getattr(error, "retry_after", None)  # 429 and 5xx
+    if retry_after is not None:
+        delay = min(retry_after, policy.max_retry_after)
+        reason += f", Retry-After {retry_after:g}s"
+    if policy.deadline is not None and elapsed + delay >= policy.deadline:
+        return RetryDecision(
+            False,
+            f"{reason}; waiting {delay:.2f}s would pass the {policy.deadline:g}s deadline",
+            out_of_time=True,
+        )
     return RetryDecision(True, reason, delay)

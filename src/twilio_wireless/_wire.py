@@ -25,19 +25,41 @@ class TransportError(Exception):
     never reached the server; `timeout` tells a timeout from other failures.
     """
 
-    def __init__(self, message: str, *, kind: str, timeout: bool | None = None) -> None:
+    def __init__(
+        self, message: str, *, kind: str, timeout: bool | None = None, sent: bool | None = None
+    ) -> None:
         super().__init__(message)
         self.kind = kind
-        self.sent = kind not in _NOT_SENT
+        # sent=False where the transport knows no byte of the request was written (Go's
+        # nothingWrittenError): a create may then be sent again.
+        self.sent = kind not in _NOT_SENT if sent is None else sent
         self.timeout = kind.endswith("Timeout") or kind == "TimeoutException"
         if timeout is not None:
             self.timeout = timeout
 
 
-class WireRequest:
-    """One request: method, absolute encoded URL, headers, body and timeouts (seconds)."""
+# The default cap on a response body, as sent and once decompressed: a 1000-SIM page is
+# about 1.3 MB, so this leaves room while one broken proxy cannot exhaust a gateway's memory.
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
 
-    __slots__ = ("body", "headers", "method", "path", "timeout", "url")
+
+def too_large(limit: int, what: str) -> TransportError:
+    """The failure of a response whose body passed `limit` bytes (`what`: as sent/decoded)."""
+    return TransportError(
+        f"the response body {what} is larger than max_response_bytes={limit}",
+        kind="ResponseTooLarge",
+        timeout=False,
+    )
+
+
+class WireRequest:
+    """One request: method, absolute encoded URL, headers, body and timeouts (seconds).
+
+    `deadline`: seconds the whole exchange may take, connect, send and the entire body
+    (None: no limit). `max_bytes`: the largest body accepted, as sent and once decoded.
+    """
+
+    __slots__ = ("body", "deadline", "headers", "max_bytes", "method", "path", "timeout", "url")
 
     def __init__(
         self,
@@ -47,6 +69,8 @@ class WireRequest:
         headers: Mapping[str, str],
         body: bytes | None,
         timeout: Mapping[str, float | None],
+        deadline: float | None = None,
+        max_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.method = method
         self.url = url
@@ -55,6 +79,21 @@ class WireRequest:
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.deadline = deadline
+        self.max_bytes = max_bytes
+
+    def with_deadline(self, deadline: float) -> WireRequest:
+        """The same request with another deadline (an attempt near a retry deadline)."""
+        return WireRequest(
+            self.method,
+            self.url,
+            self.path,
+            self.headers,
+            self.body,
+            self.timeout,
+            deadline,
+            self.max_bytes,
+        )
 
     def to_httpx(self) -> httpx.Request:
         """The same request as an httpx.Request (httpx transport, error reports)."""

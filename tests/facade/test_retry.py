@@ -28,7 +28,8 @@ def test_policy_defaults_and_none() -> None:
     policy = tw.RetryPolicy()
     assert (policy.max_attempts, policy.initial_backoff, policy.max_backoff) == (4, 0.5, 8.0)
     assert policy.retry_statuses == {429, 500, 502, 503, 504}
-    assert (policy.max_retry_after, policy.deadline, policy.on_retry) == (60.0, None, None)
+    # Retries stop after two minutes by default (Retry-After alone could take minutes).
+    assert (policy.max_retry_after, policy.deadline, policy.on_retry) == (60.0, 120.0, None)
     assert tw.RetryPolicy.none().max_attempts == 1
 
 

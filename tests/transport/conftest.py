@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gzip
 import json
 import socket
@@ -22,6 +23,19 @@ GZIP_PAYLOAD = b'{"compressed": true}' * 10
 CHUNKS = [b"alpha-", b"beta-", b"gamma"]
 STREAM_CHUNK = b"x" * 1000
 STREAM_CHUNK_COUNT = 20
+
+
+ENDLESS_CHUNK = b"y" * 65536
+ENDLESS_MAX_CHUNKS = 4096  # 256 MiB at most, if a client never stops reading
+BOMB_INFLATED = 64 * 1024 * 1024
+DRIP_BYTES = 40
+DRIP_INTERVAL = 0.1
+
+
+@functools.cache
+def gzip_bomb() -> bytes:
+    """~64 KB of gzip that inflates to 64 MiB."""
+    return gzip.compress(b"0" * BOMB_INFLATED, compresslevel=9)
 
 
 @dataclass
@@ -140,6 +154,32 @@ class MisbehavingServer:
             writer.write(b"0\r\n\r\n")
             await writer.drain()
             return True
+        if path == "/huge-length":
+            # Announces 2 GB; a client must refuse it from the header alone.
+            writer.write(_head(200, [("Content-Length", str(2 * 1024**3))]) + b"{")
+            await writer.drain()
+            await asyncio.sleep(STALL_SECONDS)
+            return False
+        if path == "/endless":
+            # Chunked with no end (bounded here so the server stops by itself).
+            writer.write(_head(200, [("Transfer-Encoding", "chunked")]))
+            for _ in range(ENDLESS_MAX_CHUNKS):
+                writer.write(b"%x\r\n%s\r\n" % (len(ENDLESS_CHUNK), ENDLESS_CHUNK))
+                await writer.drain()
+            return False
+        if path == "/bomb":
+            body = gzip_bomb()
+            headers = [("Content-Encoding", "gzip"), ("Content-Length", str(len(body)))]
+            writer.write(_head(200, headers) + body)
+            await writer.drain()
+            return True
+        if path == "/drip":
+            writer.write(_head(200, [("Content-Length", str(DRIP_BYTES))]))
+            for _ in range(DRIP_BYTES):
+                writer.write(b"x")
+                await writer.drain()
+                await asyncio.sleep(DRIP_INTERVAL)
+            return False
         if path == "/dup-headers":
             body = b"{}"
             headers = [("Set-Cookie", "a=1"), ("Set-Cookie", "b=2"), ("X-Dup", "one")]

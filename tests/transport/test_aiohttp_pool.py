@@ -242,25 +242,31 @@ async def test_failed_requests_return_their_pool_slot(server: MisbehavingServer)
 
 
 @pytest.mark.parametrize(
-    ("exc", "kind"),
+    ("exc", "kind", "sent"),
     [
-        (aiohttp.ClientOSError(32, "Can not write request body for http://h/"), "WriteError"),
-        (aiohttp.ClientConnectionResetError("Cannot write to closing transport"), "WriteError"),
-        (aiohttp.ClientOSError(104, "Connection reset by peer"), "ReadError"),
-        (aiohttp.ServerDisconnectedError(), "RemoteProtocolError"),
-        (aiohttp.ConnectionTimeoutError(), "ConnectTimeout"),
-        (aiohttp.SocketTimeoutError(), "ReadTimeout"),
-        (ssl.SSLCertVerificationError("certificate verify failed"), "ConnectError"),
-        (aiohttp.ClientPayloadError("bad chunk"), "RemoteProtocolError"),
-        (aiohttp.NonHttpUrlClientError("ftp://h/"), "UnsupportedProtocol"),
-        (aiohttp.ClientError(), "TransportError"),
+        (aiohttp.ClientOSError(32, "Can not write request body for http://h/"), "WriteError", True),
+        # A pooled connection found closing before the first write: nothing left (Go's
+        # nothingWrittenError), so even a create may be sent again.
+        (
+            aiohttp.ClientConnectionResetError("Cannot write to closing transport"),
+            "WriteError",
+            False,
+        ),
+        (aiohttp.ClientOSError(104, "Connection reset by peer"), "ReadError", True),
+        (aiohttp.ServerDisconnectedError(), "RemoteProtocolError", True),
+        (aiohttp.ConnectionTimeoutError(), "ConnectTimeout", False),
+        (aiohttp.SocketTimeoutError(), "ReadTimeout", True),
+        (ssl.SSLCertVerificationError("certificate verify failed"), "ConnectError", False),
+        (aiohttp.ClientPayloadError("bad chunk"), "RemoteProtocolError", True),
+        (aiohttp.NonHttpUrlClientError("ftp://h/"), "UnsupportedProtocol", False),
+        (aiohttp.ClientError(), "TransportError", True),
     ],
 )
-def test_the_failure_table(exc: Exception, kind: str) -> None:
+def test_the_failure_table(exc: Exception, kind: str, sent: bool) -> None:
     mapped = failure_of(exc, in_body=False)
     assert isinstance(mapped, TransportError)
     assert mapped.kind == kind
-    assert mapped.sent == (kind not in {"ConnectError", "ConnectTimeout", "UnsupportedProtocol"})
+    assert mapped.sent is sent
 
 
 async def test_no_chained_exception_repr_shows_the_authorization_header(

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable, Mapping
+import re
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Unpack
 
 from twilio_wireless_openapi.api.wireless_v1_sim import delete_sim, fetch_sim
 from twilio_wireless_openapi.models.sim import Sim
 
 from .. import _params as p
+from .._errors import APIError
 from .._lazy import lazy_module
 from .._pagination import AsyncPager
-from .._polling import SimStatusChange
+from .._polling import SimStatusChange, is_settled
+from .._wire import WireResponse
 from ._base import PAGER_PARAMETERS, Resource, sends
 
 if TYPE_CHECKING:
@@ -20,6 +23,7 @@ if TYPE_CHECKING:
     from twilio_wireless_openapi.api.wireless_v1_usage_record import list_usage_record
     from twilio_wireless_openapi.models import (
         data_session_page,
+        http_method,
         sim_page,
         sim_status,
         sim_usage_record_page,
@@ -27,7 +31,9 @@ if TYPE_CHECKING:
     from twilio_wireless_openapi.models.data_session import DataSession
     from twilio_wireless_openapi.models.sim_usage_record import SimUsageRecord
 
-    from .._batch import BatchResults
+    from .._batch import BatchProgress, BatchResults
+    from .._http import Requester
+    from .._webhooks import CallbackWaiter, SimStatusCallback
 else:
     # Loaded on first use: a first fetch needs none of these (see _lazy).
     _API = "twilio_wireless_openapi.api."
@@ -36,6 +42,7 @@ else:
     list_sim = lazy_module(_API + "wireless_v1_sim.list_sim")
     update_sim = lazy_module(_API + "wireless_v1_sim.update_sim")
     list_usage_record = lazy_module(_API + "wireless_v1_usage_record.list_usage_record")
+    http_method = lazy_module(_MODELS + "http_method")
     data_session_page = lazy_module(_MODELS + "data_session_page")
     sim_page = lazy_module(_MODELS + "sim_page")
     sim_status = lazy_module(_MODELS + "sim_status")
@@ -58,8 +65,57 @@ _UPDATE_IDENTIFIERS = {"rate_plan": "WP", "account_sid": "AC"}
 _LIST_IDENTIFIERS = {"rate_plan": "WP"}
 
 
+def _expect_callback(
+    requester: Requester,
+    sid: str,
+    values: dict[str, Any],
+    status: sim_status.SimStatus | None,
+) -> CallbackWaiter | None:
+    """With the client's status-callback receiver, a status change asks Twilio to call it
+    (unless the caller gave a `callback_url`) and its wait listens there first."""
+    receiver = requester.options.status_callbacks
+    if receiver is None or status is None or "callback_url" in values:
+        return None
+    values["callback_url"] = receiver.url
+    values["callback_method"] = http_method.HttpMethod(receiver.method)
+    # Registered before the request: the callback may come before the answer does.
+    return receiver.expect(sid, match=_settled_callback)
+
+
+def _settled_callback(callback: SimStatusCallback) -> bool:
+    return callback.status != "updating"
+
+
 def _update_values(fields: Mapping[str, object]) -> dict[str, Any]:
     return p.check(update_sim, fields, identifiers=_UPDATE_IDENTIFIERS)
+
+
+_SIM_SID = re.compile(r"DE[0-9a-fA-F]{32}\Z")
+
+
+def _answered_sid(asked: str, sim: Sim, name: object, response: WireResponse) -> str:
+    """The SID a SIM update was answered with, checked to be the SIM that was asked for.
+
+    It is server data: an invalid SID, another SID than the one asked for or (asked by
+    unique name, `name` given) a SIM under another name than `name` (the asked or new
+    unique name) is the server's error, and no SIM is polled.
+    """
+    answered: object = sim.sid
+    problem = None
+    if not isinstance(answered, str) or _SIM_SID.match(answered) is None:
+        problem = "an invalid SID"
+    elif _SIM_SID.match(asked) is not None:
+        if answered.lower() != asked.lower():
+            problem = f"another SIM's SID ({answered})"
+    elif name is not None and sim.unique_name != name:
+        problem = f"another SIM ({answered}, not named {name!r})"
+    if problem is None:
+        assert isinstance(answered, str)
+        return answered
+    raise APIError(
+        f"the server answered the update of SIM {asked!r} with {problem}; it was not waited for",
+        response=response,
+    )
 
 
 class SimsResource(Resource):
@@ -125,15 +181,29 @@ class SimsResource(Resource):
         """
         sid = p.path_identifier(update_sim, "sid", sid, prefix="DE")
         values = _update_values(fields)
-        sim, status_code = await self._send_with_status(update_sim, (sid,), values)
+        requester = self._requester
         status: sim_status.SimStatus | None = values.get("status")
-        # Poll by the SID the API answered with: the update may have renamed the SIM.
+        reset = "reset_status" in values
+        waiter = _expect_callback(requester, sid, values, status)
+        request = requester.build_request(update_sim.request_kwargs_from(sid, params=values))
+        try:
+            response = await requester.send(request, idempotent=True)  # sets fields to values
+            sim: Sim = requester.parse(response, update_sim.parse_response)
+            # Poll by the SID the API answered with (the update may have renamed the SIM),
+            # once it is sure to be this SIM's: the name is checked where a poll would follow.
+            name = values.get("unique_name", sid) if not is_settled(sim, reset=reset) else None
+            answered = _answered_sid(sid, sim, name, response)
+        except BaseException:
+            if waiter is not None:
+                waiter.close()
+            raise
         return self._change(
-            sim.sid or sid,
+            answered,
             initial=sim,
-            accepted=status_code == 202,
+            accepted=response.status_code == 202,
             status=None if status is None else status.value,
-            reset="reset_status" in values,
+            reset=reset,
+            waiter=waiter,
         )
 
     def resume_update(
@@ -163,35 +233,78 @@ class SimsResource(Resource):
         self,
         sids: Iterable[str] | AsyncIterable[str],
         *,
-        concurrency: int = 10,
+        concurrency: int | None = None,
         wait: bool = True,
+        on_progress: Callable[[BatchProgress], object] | None = None,
         **fields: Unpack[update_sim.Params],
     ) -> BatchResults[Sim]:
-        """Apply the same update to many SIMs, at most `concurrency` at a time.
+        """Apply the same update to many SIMs, as fast as the account allows.
 
         Yields a `BatchResult` per SIM as each completes (`sid`, and the settled SIM as
         `value` or the exception as `error`); one SIM's failure never stops the others.
-        Use `async with` around the iteration if you may stop early.
+        Use `async with` around the iteration if you may stop early: a batch stopped early
+        tells which SIMs were in flight and which were never started (see `BatchResults`).
+
+        The client's cap on requests in flight paces it (by default adaptive: it finds the
+        account's limit from 429s), and a SIM whose update keeps being refused with 429
+        is sent again until the retry policy's deadline, instead of failing.
+
+        Args:
+            sids: SIDs or unique names (an iterable or async iterable).
+            concurrency: at most this many SIMs in progress at once (default: as many as
+                the client's cap allows requests in flight, as it adapts). With
+                `wait=True` a SIM spends most of its time between polls: a larger value
+                keeps more changes going while the cap still bounds the requests.
+            wait: wait for each change accepted with 202 to settle (default True).
+            on_progress: called with a `BatchProgress` as SIMs start and finish.
+            **fields: as for `update()`.
 
         Raises:
             ValueError: an argument is invalid; nothing was sent.
         """
         _update_values(fields)  # refuse bad fields before anything is sent
-
-        async def one(sid: str) -> Sim:
-            return await self.update(sid, wait=wait, **fields)
+        requester = self._requester
+        policy, clock = requester.options.retry, requester.clock
+        limiter = requester.connection.limiter()
 
         from .._batch import BatchResults  # loaded when a batch is first made
+        from .._pacing import admitted
 
-        return BatchResults(sids, one, concurrency=concurrency)
+        async def one(sid: str) -> Sim:
+            # A 429 means nothing was done: send it again (within the retry deadline).
+            return await admitted(lambda: self.update(sid, wait=wait, **fields), policy, clock)
+
+        return BatchResults(
+            sids,
+            one,
+            concurrency=concurrency,
+            limit=None if limiter is None else (lambda: limiter.limit),
+            on_progress=on_progress,
+        )
+
+    async def _poll_once(self, sid: str, time_left: float) -> Sim:
+        """One poll of a 202 wait: its request and retries end within `time_left` seconds."""
+        requester = self._requester.within(time_left)
+        request = requester.build_request(fetch_sim.request_kwargs_from(sid, params={}))
+        response = await requester.send(request, idempotent=True)
+        sim: Sim = requester.parse(response, fetch_sim.parse_response)
+        return sim
 
     def _change(
-        self, sid: str, *, initial: Sim | None, accepted: bool, status: str | None, reset: bool
+        self,
+        sid: str,
+        *,
+        initial: Sim | None,
+        accepted: bool,
+        status: str | None,
+        reset: bool,
+        waiter: CallbackWaiter | None = None,
     ) -> SimStatusChange:
         requester = self._requester
         return SimStatusChange(
+            waiter=waiter,
             sid=sid,
-            fetch=self.fetch,
+            fetch=self._poll_once,
             clock=requester.clock,
             policy=requester.options.poll,
             initial=initial,

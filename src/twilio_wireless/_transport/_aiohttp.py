@@ -18,7 +18,7 @@ from aiohttp import http_exceptions
 from multidict import CIMultiDict, CIMultiDictProxy
 from yarl import URL
 
-from .._wire import TransportError, WireRequest, WireResponse
+from .._wire import TransportError, WireRequest, WireResponse, too_large
 
 __all__ = ["AiohttpPool", "failure_of"]
 
@@ -55,7 +55,7 @@ def _create_ssl_context(verify: ssl.SSLContext | str | bool, trust_env: bool) ->
 class _LoopState:
     """aiohttp objects bound to one event loop."""
 
-    __slots__ = ("loop", "pool", "session")
+    __slots__ = ("guard", "loop", "pool", "session")
 
     def __init__(
         self,
@@ -66,6 +66,17 @@ class _LoopState:
         self.loop = loop
         self.session = session
         self.pool = pool
+        # A client outliving its loop (two asyncio.run() calls) must not leave that loop's
+        # sockets open: asyncio.run() cancels the tasks left when its main returns, and this
+        # one then closes the session while the loop can still close its transports.
+        self.guard = loop.create_task(_close_with_loop(session))
+
+
+async def _close_with_loop(session: aiohttp.ClientSession) -> None:
+    try:
+        await asyncio.Event().wait()  # until cancelled: by aclose() or the loop's shutdown
+    finally:
+        await session.close()
 
 
 async def _close_session(session: aiohttp.ClientSession) -> None:
@@ -155,10 +166,11 @@ def failure_of(exc: Exception, *, in_body: bool) -> Exception:
     if isinstance(exc, aiohttp.InvalidURL):
         return _fail("LocalProtocolError", "Invalid request URL")
     if isinstance(exc, TimeoutError):
-        # Bare timeouts are not expected from aiohttp; keep them in the timeout family.
-        if in_body:
-            return _fail("ReadTimeout", "Timed out while reading the response")
-        return _fail("TimeoutException", "Timed out")
+        # A bare TimeoutError is aiohttp's `total` timeout: the request's whole deadline.
+        return _fail(
+            "ReadTimeout" if in_body else "TimeoutException",
+            "The request did not complete within its deadline",
+        )
     if isinstance(exc, aiohttp.ClientConnectionError):
         text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         if not in_body and text.startswith("Failed to send bytes"):
@@ -170,9 +182,15 @@ def failure_of(exc: Exception, *, in_body: bool) -> Exception:
             ):
                 return cause
             return _fail("WriteError", "Failed to send the request body")
-        if not in_body and text.startswith(
-            ("Can not write request body", "Cannot write to closing transport")
-        ):
+        if not in_body and text.startswith("Cannot write to closing transport"):
+            # The pooled connection was already closing (the server had closed it while
+            # idle) when the request's first write was refused: no byte of it left.
+            return TransportError(
+                "The pooled connection was closed before the request was written",
+                kind="WriteError",
+                sent=False,
+            )
+        if not in_body and text.startswith("Can not write request body"):
             return _fail("WriteError", "Failed to send the request")
         if isinstance(exc, (aiohttp.ClientOSError, aiohttp.ClientConnectionResetError)):
             return _fail("ReadError", _message("Failed to read the response", exc))
@@ -194,22 +212,51 @@ def failure_of(exc: Exception, *, in_body: bool) -> Exception:
     return exc
 
 
-def _decode(body: bytes, encoding: str) -> bytes:
+def _inflate(body: bytes, wbits: int, limit: int) -> bytes:
+    # max_length stops a small compressed body from inflating past the cap in memory.
+    inflater = zlib.decompressobj(wbits)
+    out = inflater.decompress(body, limit + 1)
+    if len(out) > limit:
+        raise too_large(limit, "once decompressed")
+    if not inflater.eof:
+        raise zlib.error("incomplete or truncated stream")
+    return out
+
+
+def _decode(body: bytes, encoding: str, limit: int) -> bytes:
     """A gzip or deflate body decoded, as httpx decodes it (we only ask for these two)."""
     kind = encoding.strip().lower()
     try:
         if kind == "gzip":
-            return zlib.decompress(body, zlib.MAX_WBITS | 16)
+            return _inflate(body, zlib.MAX_WBITS | 16, limit)
         if kind == "deflate":
             try:
-                return zlib.decompress(body)
+                return _inflate(body, zlib.MAX_WBITS, limit)
             except zlib.error:  # raw deflate, without the zlib header, as some servers send
-                return zlib.decompress(body, -zlib.MAX_WBITS)
+                return _inflate(body, -zlib.MAX_WBITS, limit)
     except zlib.error as exc:
         raise TransportError(
             f"could not decode the {kind} body: {exc}", kind="DecodingError"
         ) from None
     raise TransportError(f"unexpected Content-Encoding {encoding!r}", kind="DecodingError")
+
+
+async def _read_capped(raw: aiohttp.ClientResponse, limit: int) -> bytes:
+    """The whole body, refused as soon as it passes `limit` bytes."""
+    length = raw.content_length
+    if length is not None:
+        if length > limit:
+            raise too_large(limit, f"as sent ({length} bytes announced)")
+        # aiohttp's parser delivers no more than Content-Length bytes.
+        return await raw.read()
+    chunks: list[bytes] = []
+    size = 0
+    while chunk := await raw.content.readany():
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit, "as sent")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class AiohttpPool:
@@ -232,15 +279,26 @@ class AiohttpPool:
         self._keepalive_expiry = keepalive_expiry
         self._trust_env = trust_env
         self._state: _LoopState | None = None
-        self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
+        self._timeouts: dict[
+            tuple[float | None, float | None, float | None], aiohttp.ClientTimeout
+        ] = {}
 
     async def send(self, request: WireRequest) -> WireResponse:
         """Send a `WireRequest` and return its response, body read and decoded."""
         raw, pool = await self._open(
-            request.method, request.url, request.headers, request.body, request.timeout
+            request.method,
+            request.url,
+            request.headers,
+            request.body,
+            request.timeout,
+            request.deadline,
         )
+        limit = request.max_bytes
         try:
-            body = await raw.read()
+            body = await _read_capped(raw, limit)
+        except TransportError:
+            raw.close()
+            raise
         except Exception as exc:
             raw.close()  # a half-read connection can never be reused
             mapped = failure_of(exc, in_body=True)
@@ -253,7 +311,7 @@ class AiohttpPool:
                 pool.release()
         encoding = raw.headers.get("Content-Encoding")
         if encoding is not None and encoding.strip().lower() != "identity":
-            body = _decode(body, encoding)
+            body = _decode(body, encoding, limit)
         return WireResponse(raw.status, raw.headers, body, request)
 
     async def _open(
@@ -263,6 +321,7 @@ class AiohttpPool:
         headers: Mapping[str, str],
         data: bytes | None,
         timeouts: Mapping[str, float | None] | None,
+        deadline: float | None = None,
     ) -> tuple[aiohttp.ClientResponse, asyncio.Semaphore | None]:
         """Start a request; the caller must release the response and the pool slot."""
         if self._ssl_context is None and url.startswith("https:"):
@@ -281,9 +340,9 @@ class AiohttpPool:
             pool_timeout = timeouts.get("pool")
         else:
             connect = read = pool_timeout = None
-        client_timeout = self._timeouts.get((connect, read))
+        client_timeout = self._timeouts.get((connect, read, deadline))
         if client_timeout is None:
-            client_timeout = self._client_timeout(connect, read)
+            client_timeout = self._client_timeout(connect, read, deadline)
 
         # Pool timeout vs connect timeout: aiohttp's connector would put both the wait for a
         # free slot and the TCP/TLS connect under one ClientTimeout.connect budget and raise
@@ -333,22 +392,28 @@ class AiohttpPool:
             except RuntimeError:
                 current = None
             if state.loop is current:
+                state.guard.cancel()
                 await state.session.close()
+                await asyncio.wait([state.guard])
             else:
                 await _dispose(state)
 
-    def _client_timeout(self, connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
+    def _client_timeout(
+        self, connect: float | None, read: float | None, deadline: float | None
+    ) -> aiohttp.ClientTimeout:
         # connect bounds DNS + TCP + TLS (ClientTimeout.connect) and each individual socket
         # attempt (sock_connect). sock_read bounds every wait for response bytes, headers and
         # body alike. aiohttp has no write timeout: writes of small bodies complete into the
         # socket buffer immediately, and a server that stops reading a large streamed body is
-        # only detected once the read timeout runs out after the body was sent.
+        # only detected once the read timeout runs out after the body was sent. total is the
+        # request's deadline: connect, send and the whole body (a server dripping one byte
+        # per read timeout would otherwise hold a request for hours).
         if len(self._timeouts) >= _MAX_CACHED_TIMEOUTS:
             self._timeouts.clear()
         client_timeout = aiohttp.ClientTimeout(
-            total=None, connect=connect, sock_connect=connect, sock_read=read
+            total=deadline, connect=connect, sock_connect=connect, sock_read=read
         )
-        self._timeouts[(connect, read)] = client_timeout
+        self._timeouts[(connect, read, deadline)] = client_timeout
         return client_timeout
 
     async def _switch_state(self, loop: asyncio.AbstractEventLoop) -> _LoopState:
@@ -374,6 +439,11 @@ class AiohttpPool:
             raise_for_status=False,
             requote_redirect_url=False,
         )
+        # aiohttp re-sends an idempotent request once, unseen, when a reused connection drops
+        # it; the SDK's retry loop decides and counts every send instead (attempts equal
+        # wire sends, and a DELETE applied then dropped is not re-sent behind its back).
+        if "_retry_connection" in aiohttp.ClientSession.ATTRS:
+            session._retry_connection = False
         pool = asyncio.Semaphore(max_connections) if max_connections else None
         state = self._state = _LoopState(loop, session, pool)
         if old is not None and old.loop is not loop:

@@ -12,7 +12,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from .. import _runtime
-from .._wire import WireRequest, WireResponse
+from .._wire import TransportError, WireRequest, WireResponse
 
 if TYPE_CHECKING:
     from ._aiohttp import AiohttpPool
@@ -42,7 +42,18 @@ class AiohttpDefault:
             self._building = asyncio.ensure_future(asyncio.to_thread(self._create))
         # shield: a first request cancelled while waiting must not cancel the set-up the
         # other first requests are waiting for.
-        self._transport = await asyncio.shield(self._building)
+        building = self._building
+        try:
+            self._transport = await asyncio.shield(building)
+        except (OSError, ValueError, ImportError) as exc:
+            # E.g. the CA bundle removed since the client was built: not sent, and the next
+            # request tries again instead of meeting this same failure forever.
+            if self._building is building:
+                self._building = None
+            raise TransportError(
+                f"could not set up the connection pool ({type(exc).__name__}: {exc})",
+                kind="ConnectError",
+            ) from exc
         return self._transport
 
     def _create(self) -> AiohttpPool:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
-from .._wire import TransportError, WireRequest, WireResponse
+from .._wire import TransportError, WireRequest, WireResponse, too_large
 
 if TYPE_CHECKING:
     import httpx
+
+
+_NO_DEADLINE = contextlib.nullcontext()
 
 
 class HttpxTransport:
@@ -18,21 +22,41 @@ class HttpxTransport:
         self.owned = owned
 
     async def send(self, request: WireRequest) -> WireResponse:
+        import anyio  # loaded already: httpx runs on it
         import httpx  # loaded already: the client given is an httpx.AsyncClient
 
-        # send() with stream=False reads (and decodes) the body and closes the response.
+        deadline = request.deadline
         try:
-            response = await self.client.send(request.to_httpx())
+            with anyio.fail_after(deadline) if deadline is not None else _NO_DEADLINE:
+                return await self._exchange(request)
+        except TimeoutError:
+            raise TransportError(
+                "The request did not complete within its deadline", kind="TimeoutException"
+            ) from None
         except httpx.RequestError as exc:  # transport failures, and bodies that do not decode
             timeout = isinstance(exc, httpx.TimeoutException)
             raise TransportError(str(exc), kind=type(exc).__name__, timeout=timeout) from exc
-        return WireResponse(
-            response.status_code,
-            response.headers,
-            response.content,
-            request,
-            as_httpx=response,
-        )
+
+    async def _exchange(self, request: WireRequest) -> WireResponse:
+        # Streamed, so that a body past the cap is refused as it arrives, not once buffered.
+        response = await self.client.send(request.to_httpx(), stream=True)
+        try:
+            limit = request.max_bytes
+            length = response.headers.get("Content-Length")
+            if length is not None and length.isdigit() and int(length) > limit:
+                raise too_large(limit, f"as sent ({length} bytes announced)")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():  # decoded; raw bytes counted below
+                if response.num_bytes_downloaded > limit:
+                    raise too_large(limit, "as sent")
+                size += len(chunk)
+                if size > limit:
+                    raise too_large(limit, "once decompressed")
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        return WireResponse(response.status_code, response.headers, b"".join(chunks), request)
 
     async def aclose(self) -> None:
         if self.owned:
