@@ -406,3 +406,24 @@ async def test_update_many_keeps_a_sim_refused_with_429_until_it_goes_through(
         results = [r async for r in client.sims.update_many([sid(0), sid(1)], friendly_name="x")]
     assert all(r.ok for r in results), [r.error for r in results]
     assert refused == 6
+
+
+async def test_create_many_in_a_429_storm_sends_each_command_once_and_fails_none(
+    wireless_simulator: WirelessSimulator, wireless_client: tw.WirelessClient
+) -> None:
+    wireless_simulator.max_in_flight = 3
+    wireless_simulator.latency = 0.5
+    sids = wireless_simulator.sim_sids("active")[:30]
+    progress: list[tw.BatchProgress] = []
+    async with wireless_client.commands.create_many(
+        sids, command="storm-once", on_progress=progress.append
+    ) as results:
+        outcomes = [r async for r in results]
+    assert [r.error for r in outcomes if not r.ok] == []
+    assert wireless_simulator.stats.too_many_requests["concurrency"] > 0
+    # A 429 means nothing was created: each SIM holds the Command exactly once.
+    created = [
+        r for r in wireless_simulator.requests if r.operation == "CreateCommand" and r.status == 201
+    ]
+    assert sorted(r.form["Sim"][0] for r in created) == sorted(sids)
+    assert progress[-1].done == len(sids)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from typing import Any, Unpack
 
 from twilio_wireless_openapi.api.wireless_v1_command import (
@@ -15,7 +15,7 @@ from twilio_wireless_openapi.models.command import Command
 from twilio_wireless_openapi.models.command_page import CommandPage
 
 from .. import _params as p
-from .._batch import BatchResults
+from .._batch import BatchProgress, BatchResults
 from .._pagination import AsyncPager
 from ._base import PAGER_PARAMETERS, Resource, sends
 
@@ -62,15 +62,26 @@ class CommandsResource(Resource):
         self,
         sims: Iterable[str] | AsyncIterable[str],
         *,
-        concurrency: int = 10,
+        concurrency: int | None = None,
+        on_progress: Callable[[BatchProgress], object] | None = None,
         **fields: Unpack[create_command.Params],
     ) -> BatchResults[Command]:
-        """Send the same Command to many SIMs, at most `concurrency` at a time.
+        """Send the same Command to many SIMs, as fast as the account allows.
 
         Yields a `BatchResult` per SIM as each completes (`sid` is the SIM, `value` the
         Command or `error` the exception); one failure never stops the others, and no SIM
-        is sent the Command twice. Use `async with` around the iteration if you may stop
-        early. Other arguments are as for `create()` (without `sim`).
+        is sent the Command twice. The client's cap on requests in flight paces it (by
+        default adaptive: it finds the account's limit from 429s); a 429 means nothing was
+        sent, so that SIM's Command is sent again, within the retry policy's deadline. Use
+        `async with` around the iteration if you may stop early: a batch stopped early
+        tells which SIMs were in flight and which were never started. Other arguments are
+        as for `create()` (without `sim`).
+
+        Args:
+            sims: SIDs or unique names of the SIMs (an iterable or async iterable).
+            concurrency: at most this many SIMs in progress at once (default: as many as
+                the client's cap allows requests in flight, as it adapts).
+            on_progress: called with a `BatchProgress` as SIMs start and finish.
 
         Raises:
             ValueError: an argument is invalid; nothing was sent.
@@ -78,14 +89,28 @@ class CommandsResource(Resource):
         if fields.get("sim") is not None:
             raise ValueError("sim: give the SIMs as the first argument of create_many()")
         values = _create_values(fields)  # refuse a bad command before sending any
+        requester = self._requester
+        policy, clock = requester.options.retry, requester.clock
+        limiter = requester.connection.limiter()
 
-        async def one(sim: str) -> Command:
+        from .._pacing import admitted
+
+        async def send(sim: str) -> Command:
             command: Command = await self._send(
                 create_command, (), {**values, "sim": p.identifier(sim, "sim", prefix="DE")}
             )
             return command
 
-        return BatchResults(sims, one, concurrency=concurrency)
+        async def one(sim: str) -> Command:
+            return await admitted(lambda: send(sim), policy, clock)
+
+        return BatchResults(
+            sims,
+            one,
+            concurrency=concurrency,
+            limit=None if limiter is None else (lambda: limiter.limit),
+            on_progress=on_progress,
+        )
 
     @sends(fetch_command)
     async def fetch(self, sid: str) -> Command:
