@@ -53,6 +53,7 @@ class APIError(WirelessError):
         more_info: the link to Twilio's documentation of `code`, if given.
         method, url: the request, without credentials.
         request_id: the `Twilio-Request-Id` response header, for Twilio support.
+        retry_after: the server's `Retry-After` in seconds (429, 503), or None.
         response: the raw `httpx.Response`.
     """
 
@@ -75,6 +76,7 @@ class APIError(WirelessError):
         self.url = _without_userinfo(str(response.request.url))
         request_id: str | None = response.headers.get("Twilio-Request-Id")
         self.request_id = None if request_id is None else _excerpt(request_id, 100, secrets)
+        self.retry_after = parse_retry_after(response.headers.get("Retry-After"))
         self._response = response
         super().__init__(self._describe())
 
@@ -113,33 +115,11 @@ class ConflictError(APIError):
 class RateLimitError(APIError):
     """429: too many requests. `retry_after` is the server's requested wait in seconds."""
 
-    def __init__(
-        self,
-        message: str,
-        *,
-        response: WireResponse | httpx.Response,
-        code: int | None = None,
-        more_info: str | None = None,
-    ) -> None:
-        self.retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        super().__init__(message, response=response, code=code, more_info=more_info)
-
 
 class ServerError(APIError):
     """5xx: the API failed to handle the request. `retry_after` is the server's requested
     wait in seconds (503 Service Unavailable may send one), or None.
     """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        response: WireResponse | httpx.Response,
-        code: int | None = None,
-        more_info: str | None = None,
-    ) -> None:
-        self.retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        super().__init__(message, response=response, code=code, more_info=more_info)
 
 
 class APIConnectionError(WirelessError):

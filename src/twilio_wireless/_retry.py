@@ -155,7 +155,7 @@ def should_retry(
     if attempt >= policy.max_attempts:
         return RetryDecision(False, f"{reason}; no attempts left ({attempt})")
     delay = policy.backoff(attempt)
-    retry_after: float | None = getattr(error, "retry_after", None)  # 429 and 5xx
+    retry_after = error.retry_after if isinstance(error, APIError) else None  # 429, 503
     if retry_after is not None:
         delay = min(retry_after, policy.max_retry_after)
         reason += f", Retry-After {retry_after:g}s"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from twilio_wireless_openapi.models.page_meta import PageMeta
 
@@ -12,6 +12,9 @@ from .. import _params as p
 from .._http import Requester
 from .._pagination import AsyncPager
 from .._params import Operation
+
+if TYPE_CHECKING:
+    from .._batch import BatchProgress, BatchResults
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -40,6 +43,35 @@ def sends(operation: Operation, *, owned: frozenset[str] = frozenset()) -> Calla
 class Resource:
     def __init__(self, requester: Requester) -> None:
         self._requester = requester
+
+    def _paced_batch(
+        self,
+        items: Iterable[str] | AsyncIterable[str],
+        call: Callable[[str], Awaitable[T]],
+        *,
+        concurrency: int | None,
+        on_progress: Callable[[BatchProgress], object] | None,
+    ) -> BatchResults[T]:
+        """A fleet operation: `call` per item, paced by the client's cap on requests in
+        flight; an item refused with 429 (nothing done) is sent again within the retry
+        policy's deadline instead of failing."""
+        from .._batch import BatchResults  # loaded when a batch is first made
+        from .._pacing import admitted
+
+        requester = self._requester
+        policy, clock = requester.options.retry, requester.clock
+        limiter = requester.connection.limiter()
+
+        async def one(item: str) -> T:
+            return await admitted(lambda: call(item), policy, clock)
+
+        return BatchResults(
+            items,
+            one,
+            concurrency=concurrency,
+            limit=None if limiter is None else (lambda: limiter.limit),
+            on_progress=on_progress,
+        )
 
     async def _send(
         self, operation: Operation, path: tuple[str, ...], values: Mapping[str, Any]

@@ -89,11 +89,6 @@ class CommandsResource(Resource):
         if fields.get("sim") is not None:
             raise ValueError("sim: give the SIMs as the first argument of create_many()")
         values = _create_values(fields)  # refuse a bad command before sending any
-        requester = self._requester
-        policy, clock = requester.options.retry, requester.clock
-        limiter = requester.connection.limiter()
-
-        from .._pacing import admitted
 
         async def send(sim: str) -> Command:
             command: Command = await self._send(
@@ -101,16 +96,7 @@ class CommandsResource(Resource):
             )
             return command
 
-        async def one(sim: str) -> Command:
-            return await admitted(lambda: send(sim), policy, clock)
-
-        return BatchResults(
-            sims,
-            one,
-            concurrency=concurrency,
-            limit=None if limiter is None else (lambda: limiter.limit),
-            on_progress=on_progress,
-        )
+        return self._paced_batch(sims, send, concurrency=concurrency, on_progress=on_progress)
 
     @sends(fetch_command)
     async def fetch(self, sid: str) -> Command:

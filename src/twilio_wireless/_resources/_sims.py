@@ -263,22 +263,10 @@ class SimsResource(Resource):
             ValueError: an argument is invalid; nothing was sent.
         """
         _update_values(fields)  # refuse bad fields before anything is sent
-        requester = self._requester
-        policy, clock = requester.options.retry, requester.clock
-        limiter = requester.connection.limiter()
-
-        from .._batch import BatchResults  # loaded when a batch is first made
-        from .._pacing import admitted
-
-        async def one(sid: str) -> Sim:
-            # A 429 means nothing was done: send it again (within the retry deadline).
-            return await admitted(lambda: self.update(sid, wait=wait, **fields), policy, clock)
-
-        return BatchResults(
+        return self._paced_batch(
             sids,
-            one,
+            lambda sid: self.update(sid, wait=wait, **fields),
             concurrency=concurrency,
-            limit=None if limiter is None else (lambda: limiter.limit),
             on_progress=on_progress,
         )
 
