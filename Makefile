@@ -80,6 +80,7 @@ $(BENCH_STAMP): $(STAMP)
 
 bench: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/fleet.py --out BENCHMARKS.md
 
 bench-smoke: $(BENCH_STAMP)
 	$(BIN)/python bench/run.py --smoke $(BENCH_ARGS)
@@ -93,6 +94,20 @@ soak: $(STAMP)
 
 soak-smoke: $(STAMP)
 	$(BIN)/python bench/soak.py --ops 3000
+
+# Fleet activation (bench/fleet.py): 10,000 SIMs against the simulator server with Twilio's
+# account limit (100 requests in flight, 50 ms each, 2 s settle): the SDK with status
+# callbacks and polling, the official twilio package, and two processes sharing a Redis
+# cap. `bench-fleet` (~3 min; `make bench` runs it too) writes the FLEET section of
+# BENCHMARKS.md; CI runs `fleet-smoke` (500 SIMs, ~15 s). Targets are reported, never
+# enforced: either fails only if the harness breaks.
+.PHONY: bench-fleet fleet-smoke
+
+bench-fleet: $(BENCH_STAMP)
+	$(BIN)/python bench/fleet.py --out BENCHMARKS.md $(FLEET_ARGS)
+
+fleet-smoke: $(BENCH_STAMP)
+	$(BIN)/python bench/fleet.py --smoke $(FLEET_ARGS)
 
 # The documentation site (mkdocs.yml, docs/contributing.md): pages from README.md, BENCHMARKS.md
 # and CHANGELOG.md plus an API reference from the docstrings, built into site/ in strict

@@ -38,6 +38,8 @@ logger = logging.getLogger("twilio_wireless")
 DEFAULT_BATCH_CONCURRENCY = 10
 # How many SIDs a log line or an exception note lists at most.
 _LISTED = 10
+# Calls started between two yields to the event loop while a batch fills up.
+_START_BURST = 32
 
 
 @attrs.frozen
@@ -367,6 +369,7 @@ async def _run(
     # here refers to the BatchResults or to this generator, so dropping them finalises it
     # (and cancels the calls) at once.
     import anyio  # deferred: keeps `import twilio_wireless` light
+    import anyio.lowlevel
 
     # Unbounded: at most `state.bound()` results ever wait (see below), and it may change.
     send, finished = anyio.create_memory_object_stream[BatchResult[T]](math.inf)
@@ -418,6 +421,10 @@ async def _run(
                     exhausted = True
                     break
                 start(sid)
+                if (state.started - before) % _START_BURST == 0:
+                    # Let the calls started so far send their requests while the rest are
+                    # started: 10,000 at once would hold the loop for a second first.
+                    await anyio.lowlevel.checkpoint()
             if state.started != before:
                 state.report()
             if exhausted and not running and not finished.statistics().current_buffer_used:

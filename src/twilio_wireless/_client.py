@@ -39,7 +39,9 @@ DEFAULT_BASE_URL = "https://wireless.twilio.com"
 DEFAULT_TIMEOUT: Mapping[str, float | None] = MappingProxyType(
     {"connect": 5.0, "read": 30.0, "write": 30.0, "pool": 10.0}
 )
-DEFAULT_MAX_CONNECTIONS = 50
+# As many connections as Twilio lets an account have requests in flight by default (and
+# the adaptive cap's ceiling): a smaller pool would hold fleet operations below the limit.
+DEFAULT_MAX_CONNECTIONS = 100
 DEFAULT_KEEPALIVE_EXPIRY = 30.0
 _TWILIO_HOST_SUFFIX = ".twilio.com"
 # A host name or an IP address (IPv6 without its brackets, as urlsplit gives it).
@@ -86,7 +88,8 @@ class WirelessClient:
         poll: a `PollPolicy` for waiting out SIM changes accepted with 202.
         http_client: an `httpx.AsyncClient` of yours (proxies, custom pools, event hooks);
             used as given and never closed by this client.
-        max_connections: the connection pool's size when the client owns its pool.
+        max_connections: the connection pool's size when the client owns its pool
+            (default 100, Twilio's default limit of requests in flight per account).
         keepalive_expiry: seconds an idle pooled connection is kept open (default 30).
         max_concurrency: the cap on requests in flight across every caller of this
             client and its views (batches included). Default: an adaptive cap,

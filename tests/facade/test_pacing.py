@@ -330,8 +330,11 @@ async def test_a_429_storm_shrinks_the_cap_and_no_sim_fails(
     wireless_simulator.latency = 0.5
     sids = wireless_simulator.sim_sids()[:40]
     limits: list[int] = []
+    starting = wireless_client._connection.limiter()
+    assert starting is not None
+    assert starting.limit == 100
     async with wireless_client.sims.update_many(
-        sids, friendly_name="storm", on_progress=lambda p: limits.append(p.limit)
+        sids, friendly_name="storm", wait=False, on_progress=lambda p: limits.append(p.limit)
     ) as results:
         outcomes = [r async for r in results]
     assert len(outcomes) == 40
@@ -339,8 +342,7 @@ async def test_a_429_storm_shrinks_the_cap_and_no_sim_fails(
     stats = wireless_simulator.stats
     assert stats.too_many_requests["concurrency"] > 0
     assert stats.in_flight_peak <= 4
-    # The batch followed the cap down: it started at 100 and ended near the account's.
-    assert limits[0] == 100
+    # The batch followed the cap down (from 100, asserted above) to near the account's.
     assert min(limits) <= 8
     limiter = wireless_client._connection.limiter()
     assert limiter is not None

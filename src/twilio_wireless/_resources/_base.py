@@ -51,10 +51,13 @@ class Resource:
         *,
         concurrency: int | None,
         on_progress: Callable[[BatchProgress], object] | None,
+        per_request: int = 1,
     ) -> BatchResults[T]:
         """A fleet operation: `call` per item, paced by the client's cap on requests in
-        flight; an item refused with 429 (nothing done) is sent again within the retry
-        policy's deadline instead of failing."""
+        flight (`per_request` items in progress per request the cap allows: items that
+        mostly wait, e.g. for a 202 change to settle, hold no request meanwhile); an item
+        refused with 429 (nothing done) is sent again within the retry policy's deadline
+        instead of failing."""
         from .._batch import BatchResults  # loaded when a batch is first made
         from .._pacing import admitted
 
@@ -69,7 +72,7 @@ class Resource:
             items,
             one,
             concurrency=concurrency,
-            limit=None if limiter is None else (lambda: limiter.limit),
+            limit=None if limiter is None else (lambda: limiter.limit * per_request),
             on_progress=on_progress,
         )
 

@@ -91,6 +91,8 @@ def _update_values(fields: Mapping[str, object]) -> dict[str, Any]:
 
 
 _SIM_SID = re.compile(r"DE[0-9a-fA-F]{32}\Z")
+# SIMs in progress per request the client's cap allows, while update_many waits them out.
+_WAITING_PER_REQUEST = 10
 
 
 def _answered_sid(asked: str, sim: Sim, name: object, response: WireResponse) -> str:
@@ -252,9 +254,8 @@ class SimsResource(Resource):
         Args:
             sids: SIDs or unique names (an iterable or async iterable).
             concurrency: at most this many SIMs in progress at once (default: as many as
-                the client's cap allows requests in flight, as it adapts). With
-                `wait=True` a SIM spends most of its time between polls: a larger value
-                keeps more changes going while the cap still bounds the requests.
+                the client's cap allows requests in flight, as it adapts; with `wait=True`
+                ten times that, since a waiting SIM holds no request between its polls).
             wait: wait for each change accepted with 202 to settle (default True).
             on_progress: called with a `BatchProgress` as SIMs start and finish.
             **fields: as for `update()`.
@@ -268,6 +269,9 @@ class SimsResource(Resource):
             lambda sid: self.update(sid, wait=wait, **fields),
             concurrency=concurrency,
             on_progress=on_progress,
+            # A SIM waiting for its change to settle sends a poll now and then (or nothing,
+            # with status callbacks): many more can wait than requests can be in flight.
+            per_request=_WAITING_PER_REQUEST if wait else 1,
         )
 
     async def _poll_once(self, sid: str, time_left: float) -> Sim:
