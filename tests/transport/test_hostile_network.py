@@ -7,6 +7,7 @@ time), and the transport must never send a request again by itself.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
@@ -134,5 +135,31 @@ async def test_a_ca_bundle_gone_after_construction_fails_as_unsent_and_recovers(
         with pytest.raises(TransportError) as again:
             await sender.send(wire("https://127.0.0.1:9/v1/Sims"))
         assert "could not set up" not in str(again.value)
+    finally:
+        await sender.aclose()
+
+
+async def test_a_callers_cancellation_is_not_turned_into_a_deadline(
+    server: MisbehavingServer,
+) -> None:
+    async with transport("aiohttp") as sender:
+        sending = asyncio.ensure_future(sender.send(wire(server.url + "/drip", deadline=30.0)))
+        await asyncio.wait_for(server.request_seen.wait(), 2)
+        sending.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await sending
+        # The watchdog forgot it, and the pool slot came back: the next request goes out.
+        response = await sender.send(wire(server.url + "/", deadline=5.0))
+    assert response.status_code == 200
+
+
+async def test_requests_past_their_deadline_free_their_slots(server: MisbehavingServer) -> None:
+    sender = AiohttpPool(verify=None, max_connections=1)  # one slot: a leak would block
+    try:
+        for _ in range(3):
+            with pytest.raises(TransportError) as caught:
+                await sender.send(wire(server.url + "/drip", deadline=0.2))
+            assert caught.value.timeout
+        assert (await sender.send(wire(server.url + "/"))).status_code == 200
     finally:
         await sender.aclose()

@@ -12,6 +12,7 @@ import os
 import ssl
 import zlib
 from collections.abc import Mapping
+from typing import Any
 
 import aiohttp
 from aiohttp import http_exceptions
@@ -26,6 +27,9 @@ __all__ = ["AiohttpPool", "failure_of"]
 # for Content-Type, "application/octet-stream" on body-less POSTs).
 _SKIP_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
 _MAX_CACHED_TIMEOUTS = 64
+# How often the watchdog checks deadlines while requests are in flight: the precision of
+# a request's deadline.
+_DEADLINE_TICK = 0.05
 
 
 def _create_ssl_context(verify: ssl.SSLContext | str | bool, trust_env: bool) -> ssl.SSLContext:
@@ -52,10 +56,20 @@ def _create_ssl_context(verify: ssl.SSLContext | str | bool, trust_env: bool) ->
     return ssl.create_default_context(cafile=certifi.where())
 
 
-class _LoopState:
-    """aiohttp objects bound to one event loop."""
+class _Expiry:
+    """When a request's deadline passes, and whether the watchdog has cancelled it."""
 
-    __slots__ = ("guard", "loop", "pool", "session")
+    __slots__ = ("at", "fired")
+
+    def __init__(self, at: float) -> None:
+        self.at = at
+        self.fired = False
+
+
+class _LoopState:
+    """aiohttp objects bound to one event loop, and the requests' deadlines on it."""
+
+    __slots__ = ("deadlines", "guard", "loop", "pool", "session", "wake")
 
     def __init__(
         self,
@@ -66,17 +80,36 @@ class _LoopState:
         self.loop = loop
         self.session = session
         self.pool = pool
-        # A client outliving its loop (two asyncio.run() calls) must not leave that loop's
-        # sockets open: asyncio.run() cancels the tasks left when its main returns, and this
-        # one then closes the session while the loop can still close its transports.
-        self.guard = loop.create_task(_close_with_loop(session))
+        # The tasks sending a request with a deadline, and when each expires.
+        self.deadlines: dict[asyncio.Task[Any], _Expiry] = {}
+        self.wake = asyncio.Event()
+        self.guard = loop.create_task(_guard(self))
 
 
-async def _close_with_loop(session: aiohttp.ClientSession) -> None:
+async def _guard(state: _LoopState) -> None:
+    """The loop's watchdog: cancels a request past its deadline; closes the session at the end.
+
+    One task for every request's deadline, checked every `_DEADLINE_TICK` while any is in
+    flight: a timer per request (asyncio.timeout, aiohttp's `total`) costs 30-40k
+    instructions a request, mostly heap operations on Python-level timer handles. And a
+    client outliving its loop (two asyncio.run() calls) must not leave that loop's sockets
+    open: asyncio.run() cancels the tasks left when its main returns, and this one then
+    closes the session while the loop can still close its transports.
+    """
+    deadlines, wake, loop = state.deadlines, state.wake, state.loop
     try:
-        await asyncio.Event().wait()  # until cancelled: by aclose() or the loop's shutdown
+        while True:
+            if not deadlines:
+                wake.clear()
+                await wake.wait()
+            await asyncio.sleep(_DEADLINE_TICK)
+            now = loop.time()
+            for task, expiry in list(deadlines.items()):
+                if expiry.at <= now and not expiry.fired:
+                    expiry.fired = True
+                    task.cancel()
     finally:
-        await session.close()
+        await state.session.close()
 
 
 async def _close_session(session: aiohttp.ClientSession) -> None:
@@ -166,11 +199,10 @@ def failure_of(exc: Exception, *, in_body: bool) -> Exception:
     if isinstance(exc, aiohttp.InvalidURL):
         return _fail("LocalProtocolError", "Invalid request URL")
     if isinstance(exc, TimeoutError):
-        # A bare TimeoutError is aiohttp's `total` timeout: the request's whole deadline.
-        return _fail(
-            "ReadTimeout" if in_body else "TimeoutException",
-            "The request did not complete within its deadline",
-        )
+        # Bare timeouts are not expected from aiohttp; keep them in the timeout family.
+        if in_body:
+            return _fail("ReadTimeout", "Timed out while reading the response")
+        return _fail("TimeoutException", "Timed out")
     if isinstance(exc, aiohttp.ClientConnectionError):
         text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         if not in_body and text.startswith("Failed to send bytes"):
@@ -242,13 +274,7 @@ def _decode(body: bytes, encoding: str, limit: int) -> bytes:
 
 
 async def _read_capped(raw: aiohttp.ClientResponse, limit: int) -> bytes:
-    """The whole body, refused as soon as it passes `limit` bytes."""
-    length = raw.content_length
-    if length is not None:
-        if length > limit:
-            raise too_large(limit, f"as sent ({length} bytes announced)")
-        # aiohttp's parser delivers no more than Content-Length bytes.
-        return await raw.read()
+    """A body of unannounced length, refused as soon as it passes `limit` bytes."""
     chunks: list[bytes] = []
     size = 0
     while chunk := await raw.content.readany():
@@ -279,52 +305,11 @@ class AiohttpPool:
         self._keepalive_expiry = keepalive_expiry
         self._trust_env = trust_env
         self._state: _LoopState | None = None
-        self._timeouts: dict[
-            tuple[float | None, float | None, float | None], aiohttp.ClientTimeout
-        ] = {}
+        self._timeouts: dict[tuple[float | None, float | None], aiohttp.ClientTimeout] = {}
 
     async def send(self, request: WireRequest) -> WireResponse:
         """Send a `WireRequest` and return its response, body read and decoded."""
-        raw, pool = await self._open(
-            request.method,
-            request.url,
-            request.headers,
-            request.body,
-            request.timeout,
-            request.deadline,
-        )
-        limit = request.max_bytes
-        try:
-            body = await _read_capped(raw, limit)
-        except TransportError:
-            raw.close()
-            raise
-        except Exception as exc:
-            raw.close()  # a half-read connection can never be reused
-            mapped = failure_of(exc, in_body=True)
-            if mapped is exc:
-                raise
-            raise mapped from _cause(exc)
-        finally:
-            raw.release()
-            if pool is not None:
-                pool.release()
-        encoding = raw.headers.get("Content-Encoding")
-        if encoding is not None and encoding.strip().lower() != "identity":
-            body = _decode(body, encoding, limit)
-        return WireResponse(raw.status, raw.headers, body, request)
-
-    async def _open(
-        self,
-        method: str,
-        url: str,
-        headers: Mapping[str, str],
-        data: bytes | None,
-        timeouts: Mapping[str, float | None] | None,
-        deadline: float | None = None,
-    ) -> tuple[aiohttp.ClientResponse, asyncio.Semaphore | None]:
-        """Start a request; the caller must release the response and the pool slot."""
-        if self._ssl_context is None and url.startswith("https:"):
+        if self._ssl_context is None and request.url.startswith("https:"):
             raise TransportError(
                 "this transport was built for plain HTTP (verify=None)",
                 kind="UnsupportedProtocol",
@@ -333,6 +318,71 @@ class AiohttpPool:
         state = self._state
         if state is None or state.loop is not loop or state.session.closed:
             state = await self._switch_state(loop)
+        deadline = request.deadline
+        expiry: _Expiry | None = None
+        task: asyncio.Task[Any] | None = None
+        if deadline is not None:
+            # The request's deadline: connect, send and the whole body (a server dripping
+            # a byte per read timeout would otherwise hold it for hours), kept by _guard.
+            task = asyncio.current_task()
+            deadlines = state.deadlines
+            if not deadlines:
+                state.wake.set()
+            if task is not None:  # always, for a coroutine awaited on a running loop
+                expiry = deadlines[task] = _Expiry(loop.time() + deadline)
+        # One frame for the whole exchange, no helper coroutines: every await level costs
+        # again at each suspension of every request.
+        try:
+            raw, pool = await self._open(
+                state, request.method, request.url, request.headers, request.body, request.timeout
+            )
+            limit = request.max_bytes
+            try:
+                length = raw.content_length
+                if length is None:
+                    body = await _read_capped(raw, limit)
+                elif length > limit:
+                    raise too_large(limit, f"as sent ({length} bytes announced)")
+                else:  # aiohttp's parser delivers no more than Content-Length bytes
+                    body = await raw.read()
+            except TransportError:
+                raw.close()
+                raise
+            except Exception as exc:
+                raw.close()  # a half-read connection can never be reused
+                mapped = failure_of(exc, in_body=True)
+                if mapped is exc:
+                    raise
+                raise mapped from _cause(exc)
+            finally:
+                raw.release()
+                if pool is not None:
+                    pool.release()
+        except asyncio.CancelledError:
+            # The watchdog's cancellation only (a caller's stands): withdrawn, a timeout.
+            if expiry is not None and expiry.fired and task is not None and task.uncancel() == 0:
+                raise TransportError(
+                    "The request did not complete within its deadline", kind="TimeoutException"
+                ) from None
+            raise
+        finally:
+            if expiry is not None and task is not None:
+                del state.deadlines[task]
+        encoding = raw.headers.get("Content-Encoding")
+        if encoding is not None and encoding.strip().lower() != "identity":
+            body = _decode(body, encoding, limit)
+        return WireResponse(raw.status, raw.headers, body, request)
+
+    async def _open(
+        self,
+        state: _LoopState,
+        method: str,
+        url: str,
+        headers: Mapping[str, str],
+        data: bytes | None,
+        timeouts: Mapping[str, float | None] | None,
+    ) -> tuple[aiohttp.ClientResponse, asyncio.Semaphore | None]:
+        """Start a request; the caller must release the response and the pool slot."""
 
         if timeouts:
             connect = timeouts.get("connect")
@@ -340,9 +390,9 @@ class AiohttpPool:
             pool_timeout = timeouts.get("pool")
         else:
             connect = read = pool_timeout = None
-        client_timeout = self._timeouts.get((connect, read, deadline))
+        client_timeout = self._timeouts.get((connect, read))
         if client_timeout is None:
-            client_timeout = self._client_timeout(connect, read, deadline)
+            client_timeout = self._client_timeout(connect, read)
 
         # Pool timeout vs connect timeout: aiohttp's connector would put both the wait for a
         # free slot and the TCP/TLS connect under one ClientTimeout.connect budget and raise
@@ -398,22 +448,19 @@ class AiohttpPool:
             else:
                 await _dispose(state)
 
-    def _client_timeout(
-        self, connect: float | None, read: float | None, deadline: float | None
-    ) -> aiohttp.ClientTimeout:
+    def _client_timeout(self, connect: float | None, read: float | None) -> aiohttp.ClientTimeout:
         # connect bounds DNS + TCP + TLS (ClientTimeout.connect) and each individual socket
         # attempt (sock_connect). sock_read bounds every wait for response bytes, headers and
         # body alike. aiohttp has no write timeout: writes of small bodies complete into the
         # socket buffer immediately, and a server that stops reading a large streamed body is
-        # only detected once the read timeout runs out after the body was sent. total is the
-        # request's deadline: connect, send and the whole body (a server dripping one byte
-        # per read timeout would otherwise hold a request for hours).
+        # only detected once the read timeout runs out after the body was sent. The whole
+        # exchange's deadline is send()'s own timer.
         if len(self._timeouts) >= _MAX_CACHED_TIMEOUTS:
             self._timeouts.clear()
         client_timeout = aiohttp.ClientTimeout(
-            total=deadline, connect=connect, sock_connect=connect, sock_read=read
+            total=None, connect=connect, sock_connect=connect, sock_read=read
         )
-        self._timeouts[(connect, read, deadline)] = client_timeout
+        self._timeouts[(connect, read)] = client_timeout
         return client_timeout
 
     async def _switch_state(self, loop: asyncio.AbstractEventLoop) -> _LoopState:
