@@ -27,9 +27,11 @@ __all__ = ["AiohttpPool", "failure_of"]
 # for Content-Type, "application/octet-stream" on body-less POSTs).
 _SKIP_AUTO_HEADERS = ("User-Agent", "Accept", "Accept-Encoding", "Content-Type")
 _MAX_CACHED_TIMEOUTS = 64
-# How often the watchdog checks deadlines while requests are in flight: the precision of
-# a request's deadline.
-_DEADLINE_TICK = 0.05
+# The watchdog sleeps until the earliest deadline of the requests in flight, but at most
+# this long (a shorter deadline may come meanwhile: the precision of a deadline) and at
+# least _DEADLINE_MIN_SLEEP.
+_DEADLINE_TICK = 0.25
+_DEADLINE_MIN_SLEEP = 0.005
 
 
 def _create_ssl_context(verify: ssl.SSLContext | str | bool, trust_env: bool) -> ssl.SSLContext:
@@ -89,8 +91,9 @@ class _LoopState:
 async def _guard(state: _LoopState) -> None:
     """The loop's watchdog: cancels a request past its deadline; closes the session at the end.
 
-    One task for every request's deadline, checked every `_DEADLINE_TICK` while any is in
-    flight: a timer per request (asyncio.timeout, aiohttp's `total`) costs 30-40k
+    One task for every request's deadline, waking at the earliest one (at least every
+    `_DEADLINE_TICK`, for deadlines added meanwhile) while any is in flight: a timer per
+    request (asyncio.timeout, aiohttp's `total`) costs 30-40k
     instructions a request, mostly heap operations on Python-level timer handles. And a
     client outliving its loop (two asyncio.run() calls) must not leave that loop's sockets
     open: asyncio.run() cancels the tasks left when its main returns, and this one then
@@ -102,7 +105,9 @@ async def _guard(state: _LoopState) -> None:
             if not deadlines:
                 wake.clear()
                 await wake.wait()
-            await asyncio.sleep(_DEADLINE_TICK)
+            now = loop.time()
+            earliest = min((e.at for e in deadlines.values() if not e.fired), default=now)
+            await asyncio.sleep(min(max(earliest - now, _DEADLINE_MIN_SLEEP), _DEADLINE_TICK))
             now = loop.time()
             for task, expiry in list(deadlines.items()):
                 if expiry.at <= now and not expiry.fired:
