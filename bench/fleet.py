@@ -13,7 +13,7 @@ all of them at once (each process waits for a "go" line, so two start together):
 
 - `sdk_callbacks`: one `WirelessClient` with its defaults (the adaptive cap) and
   `status_callbacks=StatusCallbackReceiver(...)` served by uvicorn on 127.0.0.1 in the
-  same process; `client.sims.update_many(sids, status="active", concurrency=N)`: a 202,
+  same process; `client.sims.update_many(sids, status="active")` (its default pacing): a 202,
   then the SIM's callback ends its wait (one request per change).
 - `sdk_polling`: the same without callbacks (the SDK's PollPolicy: 1 s, x1.5).
 - `twilio_official`: twilio==9.13.0 as its docs suggest: `AsyncTwilioHttpClient`,
@@ -588,7 +588,8 @@ def main() -> int:
         "`SIMs active after`: the server's state listed after the row.",
         "- Rows: `sdk_callbacks` (defaults: adaptive cap; `status_callbacks=` a "
         "StatusCallbackReceiver under uvicorn in the same process; "
-        "`update_many(..., concurrency=N)`), `sdk_polling` (no callbacks: PollPolicy 1 s x1.5), "
+        "`update_many(...)` with its default pacing), "
+        "`sdk_polling` (no callbacks: PollPolicy 1 s x1.5), "
         f"`twilio_official` (twilio 9.13.0, AsyncTwilioHttpClient, asyncio.gather, each request "
         f"under Semaphore({LIMIT}), poll every {OFFICIAL_POLL_INTERVAL:g} s), `sdk_shared_2proc` "
         "(two processes x N/2 as `sdk_callbacks`, with "
@@ -742,7 +743,7 @@ async def sdk(
         surfaced = 0
         with CpuSamples() as samples:
             started, cpu = time.time(), time.process_time()
-            batch = client.sims.update_many(sids, status="active", concurrency=len(sids))
+            batch = client.sims.update_many(sids, status="active")  # its default pacing
             async with batch as results:
                 async for result in results:
                     if result.error is not None:

@@ -126,13 +126,13 @@ async def test_update_many_reports_progress(
     assert seen[0].limit == 100  # the client's adaptive cap, not a fixed 10
     assert seen[0].started == 10
     assert seen[-1].done == 10
-    # Waiting SIMs hold no request between polls: ten per request the cap allows.
+    # Waiting SIMs hold no request between polls: 40 per request the cap allows.
     seen.clear()
     async with fast_client.sims.update_many(
         SIDS, friendly_name="x", on_progress=seen.append
     ) as results:
         assert len([r async for r in results]) == 10
-    assert seen[0].limit == 1000
+    assert seen[0].limit == 4000
 
 
 # stopped early -------------------------------------------------------------------------

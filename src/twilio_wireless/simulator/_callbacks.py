@@ -11,14 +11,19 @@ callback is delivered again: as with Twilio's default connection settings (`rc=1
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 import httpx
+
+if TYPE_CHECKING:
+    import aiohttp
 
 from twilio_wireless._signature import compute_signature
 
@@ -112,6 +117,14 @@ def signature(auth_token: str, url: str, params: Mapping[str, str]) -> str:
     return compute_signature(auth_token, url, params)
 
 
+# Callbacks in flight at once when they go over the network.
+NETWORK_CONCURRENCY = 32
+
+
+class _NotConnected(Exception):
+    """The callback's connection could not be made: nothing was sent."""
+
+
 class CallbackDispatcher:
     """Delivers callbacks in order, in a background task when an asyncio loop runs."""
 
@@ -128,8 +141,9 @@ class CallbackDispatcher:
         self._auth_token = auth_token
         self._clock = clock
         self._client: httpx.AsyncClient | None = None
+        self._network: aiohttp.ClientSession | None = None
         # Each callback with its idempotency token, made once so a retry reuses it.
-        self._queue: list[tuple[OutgoingCallback, str]] = []
+        self._queue: collections.deque[tuple[OutgoingCallback, str]] = collections.deque()
         self._pump: asyncio.Task[None] | None = None
         self.log: list[CallbackRecord] = []
 
@@ -140,9 +154,7 @@ class CallbackDispatcher:
     async def set_transport(self, transport: httpx.AsyncBaseTransport | None) -> None:
         """Send later callbacks through `transport`."""
         await self.drain()
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self._close_clients()
         self._transport = transport
 
     def submit(self, callbacks: list[OutgoingCallback]) -> None:
@@ -162,7 +174,17 @@ class CallbackDispatcher:
 
     async def _run(self) -> None:
         while self._queue:
-            await self._deliver(*self._queue.pop(0))
+            if self._transport is None:
+                # Over the network, like Twilio: several at once (their order across SIMs
+                # is not kept, as Twilio's is not), each request cheap (aiohttp).
+                workers = min(NETWORK_CONCURRENCY, len(self._queue))
+                await asyncio.gather(*(self._work() for _ in range(workers)))
+            else:  # in process (tests): one at a time, in order
+                await self._deliver(*self._queue.popleft())
+
+    async def _work(self) -> None:
+        while self._queue:
+            await self._deliver(*self._queue.popleft())
 
     async def drain(self) -> None:
         """Wait until every queued callback has been delivered (or has failed)."""
@@ -175,13 +197,9 @@ class CallbackDispatcher:
             if running is pump.get_loop():
                 await asyncio.shield(pump)
         while self._queue:
-            await self._deliver(*self._queue.pop(0))
+            await self._deliver(*self._queue.popleft())
 
     async def _deliver(self, callback: OutgoingCallback, token: str) -> None:
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                transport=self._transport, timeout=self._timeout, follow_redirects=False
-            )
         method = callback.method.upper()
         params = callback.params
         url = callback.url
@@ -201,17 +219,17 @@ class CallbackDispatcher:
             error: str | None = None
             connect_failed = False
             try:
-                response = await self._client.request(
-                    method,
-                    target,
-                    headers=headers,
-                    **request_kwargs,  # type: ignore[arg-type]
-                )
-                status = response.status_code
-            except (httpx.HTTPError, OSError, ValueError) as exc:
-                error = f"{type(exc).__name__}: {exc}"
+                if self._transport is None:
+                    status = await self._send_network(method, target, headers, request_kwargs)
+                else:
+                    status = await self._send_httpx(method, target, headers, request_kwargs)
+            except _NotConnected as exc:
                 # Only a connection that could not be made is retried (Twilio's rp=ct):
                 # a request that may have arrived is not sent twice.
+                error = str(exc)
+                connect_failed = True
+            except (httpx.HTTPError, OSError, ValueError) as exc:
+                error = f"{type(exc).__name__}: {exc}"
                 connect_failed = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout)
             self.log.append(
                 CallbackRecord(
@@ -229,6 +247,55 @@ class CallbackDispatcher:
             if not connect_failed:
                 break
 
+    async def _send_httpx(
+        self, method: str, target: str, headers: dict[str, str], kwargs: dict[str, object]
+    ) -> int:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                transport=self._transport, timeout=self._timeout, follow_redirects=False
+            )
+        response = await self._client.request(
+            method,
+            target,
+            headers=headers,
+            **kwargs,  # type: ignore[arg-type]
+        )
+        return response.status_code
+
+    async def _send_network(
+        self, method: str, target: str, headers: dict[str, str], kwargs: dict[str, object]
+    ) -> int:
+        import aiohttp  # deferred: only a server sending callbacks over the network needs it
+
+        if self._network is None or self._network.closed:
+            self._network = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self._timeout),
+                connector=aiohttp.TCPConnector(limit=NETWORK_CONCURRENCY),
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+        try:
+            async with self._network.request(
+                method,
+                target,
+                headers=headers,
+                data=kwargs.get("data"),
+                allow_redirects=False,
+            ) as response:
+                await response.read()
+                return response.status
+        except (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError) as exc:
+            raise _NotConnected(f"{type(exc).__name__}: {exc}") from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise OSError(f"{type(exc).__name__}: {exc}") from None
+
+    async def _close_clients(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+        if self._network is not None:
+            await self._network.close()
+            self._network = None
+
     async def aclose(self) -> None:
         """Stop delivering (queued callbacks are dropped) and close the HTTP client."""
         self._queue.clear()
@@ -242,6 +309,4 @@ class CallbackDispatcher:
             if running is pump.get_loop():
                 with contextlib.suppress(asyncio.CancelledError):
                     await pump
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self._close_clients()
