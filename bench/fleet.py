@@ -62,7 +62,7 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import sections
 
@@ -276,18 +276,15 @@ class Row:
         return self.wall / self.bound if self.bound else 0.0
 
 
-class Sampler:
-    """The server's request count, requests in flight and CPU seconds, every SAMPLE_EVERY
-    seconds."""
+class SamplingThread:
+    """Calls `sample()` every SAMPLE_EVERY seconds from a thread (a busy event loop does not
+    delay it), inside a `with` block."""
 
-    def __init__(self, url: str, pid: int) -> None:
-        self.url = url
-        self.pid = pid
-        self.samples: list[tuple[float, int, int, float]] = []
+    def __init__(self) -> None:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> Sampler:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
@@ -295,13 +292,29 @@ class Sampler:
         self._stop.set()
         self._thread.join(15)
 
+    def sample(self) -> None:
+        raise NotImplementedError
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            with contextlib.suppress(OSError, ValueError):
-                stats = admin(self.url, "stats")
-                cpu = process_cpu(self.pid)
-                self.samples.append((time.time(), stats["requests"], stats["in_flight"], cpu))
+            self.sample()
             self._stop.wait(SAMPLE_EVERY)
+
+
+class Sampler(SamplingThread):
+    """The server's request count, requests in flight and CPU seconds."""
+
+    def __init__(self, url: str, pid: int) -> None:
+        super().__init__()
+        self.url = url
+        self.pid = pid
+        self.samples: list[tuple[float, int, int, float]] = []
+
+    def sample(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            stats = admin(self.url, "stats")
+            cpu = process_cpu(self.pid)
+            self.samples.append((time.time(), stats["requests"], stats["in_flight"], cpu))
 
     def summary(self, started: float, first: int, final: int) -> tuple[float, float, float, int]:
         """(when the server's request count passed `first` and reached `final`, in s from
@@ -636,27 +649,15 @@ def worker_main(args: argparse.Namespace) -> int:
     return 0
 
 
-class CpuSamples:
-    """This process's CPU seconds every SAMPLE_EVERY seconds, from a thread (a busy event
-    loop does not delay it)."""
+class CpuSamples(SamplingThread):
+    """This process's CPU seconds."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.samples: list[tuple[float, float]] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> CpuSamples:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(5)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.samples.append((time.time(), time.process_time()))
-            self._stop.wait(SAMPLE_EVERY)
+    def sample(self) -> None:
+        self.samples.append((time.time(), time.process_time()))
 
 
 def wait_for_go() -> None:
