@@ -10,8 +10,10 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 from urllib.parse import urlsplit
+
+import attrs
 
 from . import _transport
 from ._clock import Clock, check_clock
@@ -312,31 +314,23 @@ class WirelessClient:
         view._http_client = self._http_client
         view._connection = self._connection
         view._clock = self._clock
-        current = self._options
-        view._bind(
-            RequestOptions(
-                timeout_seconds=current.timeout_seconds
-                if isinstance(timeout, _Unset)
-                else _timeout(timeout),
-                retry=current.retry
-                if isinstance(retry, _Unset)
-                else _policy(retry, RetryPolicy, "retry"),
-                poll=current.poll
-                if isinstance(poll, _Unset)
-                else _policy(poll, PollPolicy, "poll"),
-                deadline=current.deadline
-                if isinstance(request_deadline, _Unset) and isinstance(timeout, _Unset)
-                else _request_deadline(
-                    request_deadline, None if isinstance(timeout, _Unset) else timeout
-                ),
-                max_response_bytes=current.max_response_bytes
-                if isinstance(max_response_bytes, _Unset)
-                else _max_bytes(max_response_bytes),
-                status_callbacks=current.status_callbacks
-                if isinstance(status_callbacks, _Unset)
-                else _receiver(status_callbacks),
-            )
-        )
+        # Only what is given changes; a new `timeout` number also becomes the deadline
+        # (unless `request_deadline` is given), as in the constructor.
+        changes: dict[str, Any] = {}
+        if not isinstance(timeout, _Unset):
+            changes["timeout_seconds"] = _timeout(timeout)
+        if not isinstance(retry, _Unset):
+            changes["retry"] = _policy(retry, RetryPolicy, "retry")
+        if not isinstance(poll, _Unset):
+            changes["poll"] = _policy(poll, PollPolicy, "poll")
+        if not (isinstance(request_deadline, _Unset) and isinstance(timeout, _Unset)):
+            given_timeout = None if isinstance(timeout, _Unset) else timeout
+            changes["deadline"] = _request_deadline(request_deadline, given_timeout)
+        if not isinstance(max_response_bytes, _Unset):
+            changes["max_response_bytes"] = _max_bytes(max_response_bytes)
+        if not isinstance(status_callbacks, _Unset):
+            changes["status_callbacks"] = _receiver(status_callbacks)
+        view._bind(attrs.evolve(self._options, **changes))
         view._is_view = True
         return view
 

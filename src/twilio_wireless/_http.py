@@ -149,11 +149,11 @@ class Requester:
         retry = options.retry
         if seconds <= 0:
             evolved = attrs.evolve(options, retry=attrs.evolve(retry, max_attempts=1))
-            return Requester(self.connection, evolved, self.clock)
-        deadline = seconds if options.deadline is None else min(options.deadline, seconds)
-        if retry.deadline is None or seconds < retry.deadline:
-            retry = attrs.evolve(retry, deadline=seconds)
-        evolved = attrs.evolve(options, deadline=deadline, retry=retry)
+        else:
+            deadline = seconds if options.deadline is None else min(options.deadline, seconds)
+            if retry.deadline is None or seconds < retry.deadline:
+                retry = attrs.evolve(retry, deadline=seconds)
+            evolved = attrs.evolve(options, deadline=deadline, retry=retry)
         return Requester(self.connection, evolved, self.clock)
 
     def build_get(self, path_and_query: str) -> WireRequest:

@@ -77,16 +77,27 @@ class Resource:
         )
 
     async def _send(
-        self, operation: Operation, path: tuple[str, ...], values: Mapping[str, Any]
+        self,
+        operation: Operation,
+        path: tuple[str, ...],
+        values: Mapping[str, Any],
+        requester: Requester | None = None,
     ) -> Any:
-        """Send `operation` with checked values; return its parsed 2xx body."""
-        parsed, _ = await self._send_with_status(operation, path, values)
+        """Send `operation` with checked values; return its parsed 2xx body.
+
+        `requester`: another than the resource's own (e.g. one bounded in time).
+        """
+        parsed, _ = await self._send_with_status(operation, path, values, requester)
         return parsed
 
     async def _send_with_status(
-        self, operation: Operation, path: tuple[str, ...], values: Mapping[str, Any]
+        self,
+        operation: Operation,
+        path: tuple[str, ...],
+        values: Mapping[str, Any],
+        requester: Requester | None = None,
     ) -> tuple[Any, int]:
-        requester = self._requester
+        requester = requester or self._requester
         request = requester.build_request(operation.request_kwargs_from(*path, params=values))
         # Only a create can repeat an effect when sent twice; reads, updates that set
         # fields to values, and deletes cannot.

@@ -279,10 +279,7 @@ class SimsResource(Resource):
 
     async def _poll_once(self, sid: str, time_left: float) -> Sim:
         """One poll of a 202 wait: its request and retries end within `time_left` seconds."""
-        requester = self._requester.within(time_left)
-        request = requester.build_request(fetch_sim.request_kwargs_from(sid, params={}))
-        response = await requester.send(request, idempotent=True)
-        sim: Sim = requester.parse(response, fetch_sim.parse_response)
+        sim: Sim = await self._send(fetch_sim, (sid,), {}, self._requester.within(time_left))
         return sim
 
     def _change(
