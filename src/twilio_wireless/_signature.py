@@ -52,7 +52,8 @@ IDEMPOTENCY_HEADER: Final = "I-Twilio-Idempotency-Token"
 HMAC_SHA1: Final = "HMAC_SHA1"
 HMAC_SHA256: Final = "HMAC_SHA256"
 
-_HASHES: Final = {HMAC_SHA1: hashlib.sha1, HMAC_SHA256: hashlib.sha256}
+# hashlib names: hmac.digest() with a name takes OpenSSL's one-shot path, no HMAC object.
+_HASHES: Final = {HMAC_SHA1: "sha1", HMAC_SHA256: "sha256"}
 _BODY_HASH_PARAM: Final = "bodySHA256"
 
 Params: TypeAlias = Mapping[str, str] | Mapping[str, Sequence[str]] | Iterable[tuple[str, str]]
@@ -61,33 +62,34 @@ Params: TypeAlias = Mapping[str, str] | Mapping[str, Sequence[str]] | Iterable[t
 full), or (name, value) pairs as `urllib.parse.parse_qsl` returns them."""
 
 
-def _values_by_name(params: Params | None) -> dict[str, set[str]]:
-    grouped: dict[str, set[str]] = {}
+def _pairs(params: Params | None) -> list[tuple[str, str]]:
+    """Every (name, value) of `params`, a multi-dict's repeated values included."""
     if params is None:
-        return grouped
-    if isinstance(params, Mapping):
-        getlist = getattr(params, "getlist", None) or getattr(params, "getall", None)
-        for name in params:
-            values: Any = getlist(name) if getlist is not None else params[name]
-            if isinstance(values, str):
-                values = (values,)
-            grouped.setdefault(str(name), set()).update(str(value) for value in values)
-        return grouped
-    for name, value in params:
-        grouped.setdefault(name, set()).add(value)
-    return grouped
+        return []
+    if not isinstance(params, Mapping):
+        return list(params)
+    pairs: list[tuple[str, str]] = []
+    getlist = getattr(params, "getlist", None) or getattr(params, "getall", None)
+    for name in params:
+        values: Any = getlist(name) if getlist is not None else params[name]
+        if isinstance(values, str):
+            values = (values,)
+        pairs.extend((str(name), str(value)) for value in values)
+    return pairs
 
 
-def _payload(url: str, params: Params | None) -> str:
-    grouped = _values_by_name(params)
+def _params_text(params: Params | None) -> bytes:
+    """What the form parameters add to the signed URL."""
+    # Sorted by name, a name's values sorted, identical pairs once: tuple order does it.
     # Code-point order is the byte order of the UTF-8 text: Twilio's case-sensitive sort.
-    parts = [url]
-    for name in sorted(grouped):
-        parts.extend(name + value for value in sorted(grouped[name]))
-    return "".join(parts)
+    return "".join([name + value for name, value in sorted(set(_pairs(params)))]).encode()
 
 
-def _hash_for(algorithm: str) -> Any:
+def _sign(key: bytes, url: str, params_text: bytes, digest: str) -> bytes:
+    return base64.b64encode(hmac.digest(key, url.encode("utf-8") + params_text, digest))
+
+
+def _hash_for(algorithm: str) -> str:
     digest = _HASHES.get(algorithm.upper())
     if digest is None:
         raise ValueError(
@@ -106,8 +108,7 @@ def compute_signature(
         ValueError: `algorithm` is neither HMAC_SHA1 nor HMAC_SHA256.
     """
     digest = _hash_for(algorithm)
-    mac = hmac.new(auth_token.encode("utf-8"), _payload(url, params).encode("utf-8"), digest)
-    return base64.b64encode(mac.digest()).decode("ascii")
+    return _sign(auth_token.encode("utf-8"), url, _params_text(params), digest).decode("ascii")
 
 
 def body_sha256(body: bytes | str) -> str:
@@ -171,11 +172,13 @@ def url_variants(url: str) -> tuple[str, ...]:
 
 
 def _same(expected: str, given: str) -> bool:
+    return hmac.compare_digest(_as_bytes(expected), _as_bytes(given))
+
+
+def _as_bytes(text: str) -> bytes:
     # Bytes, because compare_digest refuses str with non-ASCII characters (a forged header
     # may hold anything); surrogatepass so no str makes encoding fail.
-    return hmac.compare_digest(
-        expected.encode("utf-8", "surrogatepass"), given.encode("utf-8", "surrogatepass")
-    )
+    return text.encode("utf-8", "surrogatepass")
 
 
 class WebhookValidator:
@@ -199,13 +202,13 @@ class WebhookValidator:
         ValueError: an unknown `algorithm`, or an empty `auth_token`.
     """
 
-    __slots__ = ("_algorithm", "_token")
+    __slots__ = ("_algorithm", "_digest", "_key")
 
     def __init__(self, auth_token: str, *, algorithm: str = HMAC_SHA1) -> None:
         if not isinstance(auth_token, str) or not auth_token:
             raise ValueError("auth_token: expected a non-empty string")
-        _hash_for(algorithm)
-        self._token = auth_token
+        self._digest = _hash_for(algorithm)
+        self._key = auth_token.encode("utf-8")
         self._algorithm = algorithm.upper()
 
     def __repr__(self) -> str:
@@ -218,7 +221,7 @@ class WebhookValidator:
 
     def compute_signature(self, url: str, params: Params | None = None) -> str:
         """The signature Twilio would send for `url` (exactly as given) and `params`."""
-        return compute_signature(self._token, url, params, algorithm=self._algorithm)
+        return _sign(self._key, url, _params_text(params), self._digest).decode("ascii")
 
     def validate(self, url: str, params: Params | None, signature: str | None) -> bool:
         """Whether `signature` is Twilio's for a request to `url` with form `params`.
@@ -229,13 +232,22 @@ class WebhookValidator:
             params: the POST form parameters, every one received (see `Params`).
             signature: the X-Twilio-Signature header; None or "" is never valid.
         """
+        return self._validate_any(url_variants(url), params, signature)
+
+    def _validate_any(
+        self, urls: Iterable[str], params: Params | None, signature: str | None
+    ) -> bool:
+        """Whether `signature` is Twilio's for any of `urls` (each taken as given)."""
         if not signature:
             return False
-        valid = False
-        for candidate in url_variants(url):
-            # No early exit: each candidate costs the same whether or not one matched.
-            valid |= _same(self.compute_signature(candidate, params), signature)
-        return valid
+        given = _as_bytes(signature)
+        params_text = _params_text(params)  # once for every URL
+        # Each comparison takes constant time. Stopping at the first match tells only
+        # which URL a genuine request was signed for; a forgery always tries them all.
+        return any(
+            hmac.compare_digest(_sign(self._key, url, params_text, self._digest), given)
+            for url in urls
+        )
 
     def validate_body(self, url: str, body: bytes | str, signature: str | None) -> bool:
         """Whether `signature` is Twilio's for a request with a raw (JSON) `body`.

@@ -7,6 +7,7 @@ import base64
 import binascii
 import dataclasses
 import datetime as dt
+import functools
 import json
 import logging
 import operator
@@ -260,17 +261,22 @@ class _Form:
         raw = self.text(name)
         if raw is None or raw == "":
             return raw
-        try:
-            parsed = httpx.URL(raw)
-        except (httpx.InvalidURL, ValueError, TypeError):
-            parsed = None
-        if parsed is None or parsed.scheme not in {"http", "https"} or not parsed.host:
+        if not _absolute_http_url(raw):
             raise invalid(f"{name} must be an absolute http:// or https:// URL, got {raw!r}")
         return raw
 
     def filter(self, name: str) -> str | None:
         raw = self.text(name)
         return raw if raw else None
+
+
+@functools.lru_cache(maxsize=256)  # a fleet's updates name the same callback URL
+def _absolute_http_url(raw: str) -> bool:
+    try:
+        parsed = httpx.URL(raw)
+    except (httpx.InvalidURL, ValueError, TypeError):
+        return False
+    return parsed.scheme in {"http", "https"} and bool(parsed.host)
 
 
 def _parse_query(raw: bytes) -> Query:
