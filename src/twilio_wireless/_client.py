@@ -342,6 +342,9 @@ class WirelessClient:
             await self._connection.aclose()
 
     async def __aenter__(self) -> Self:
+        # The connection pool's set-up (aiohttp's import, the TLS context) starts now, in
+        # a worker thread: the first request need not wait for all of it.
+        self._connection.transport.prepare()
         return self
 
     async def __aexit__(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 
 import httpx
@@ -263,6 +264,41 @@ async def test_aiohttp_is_set_up_off_the_event_loop_thread(
                 await quick.sims.fetch(SIM_SID)
     assert len(threads) == 1
     assert threads[0] != threading.current_thread().name
+
+
+async def test_entering_the_client_starts_setting_up_the_pool(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import threading
+
+    from twilio_wireless._transport import _default
+
+    threads: list[str] = []
+    create = _default.AiohttpDefault._create
+
+    def failing_once(self: _default.AiohttpDefault) -> AiohttpPool:
+        threads.append(threading.current_thread().name)
+        if len(threads) == 1:
+            raise OSError("CA bundle gone")
+        return create(self)
+
+    monkeypatch.setattr(_default.AiohttpDefault, "_create", failing_once)
+    async with tw.WirelessClient(ACCOUNT, TOKEN, base_url="http://127.0.0.1:9") as client:
+        transport = client._connection.transport
+        assert isinstance(transport, AiohttpDefault)
+        assert transport._building is not None  # begun by entering, before any request
+        await asyncio.wait([transport._building])
+        assert threads
+        assert threads[0] != threading.current_thread().name
+        quick = client.with_options(retry=tw.RetryPolicy.none())
+        # The set-up begun on entering failed: the first request reports it, not sent...
+        with pytest.raises(tw.APIConnectionError, match="CA bundle gone"):
+            await quick.sims.fetch(SIM_SID)
+        # ...and the next one sets up again (then finds nothing listening on port 9).
+        with pytest.raises(tw.APIConnectionError):
+            await quick.sims.fetch(SIM_SID)
+        assert transport.transport is not None
+    assert len(threads) == 2
 
 
 async def test_a_user_http_client_is_used_as_given_and_not_closed(httpx_mock: HTTPXMock) -> None:

@@ -33,6 +33,9 @@ class Transport(Protocol):
 
     async def send(self, request: WireRequest) -> WireResponse: ...
 
+    def prepare(self) -> None:
+        """Start any first-use set-up in the background (the client is being entered)."""
+
     async def aclose(self) -> None: ...
 
 

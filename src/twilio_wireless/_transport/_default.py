@@ -3,7 +3,8 @@
 Importing aiohttp (~100 ms) and building a TLS context with certifi's bundle (~20 ms)
 would freeze every other task of a gateway's loop if done on the loop's thread at the
 first request; a client that never sends would pay for them at start-up. Both run once, in
-a worker thread, when the first request needs them; concurrent first requests share it.
+a worker thread, when the client is entered (`async with`) or the first request needs
+them, whichever comes first; concurrent first requests share it.
 """
 
 from __future__ import annotations
@@ -32,19 +33,32 @@ class AiohttpDefault:
         transport = self._transport or await self._build()
         return await transport.send(request)
 
+    def prepare(self) -> None:
+        """Start the set-up now, in its worker thread, if nothing has yet: entering the
+        client does this, so that its first request finds the pool (mostly) ready."""
+        if self._transport is None and self._building is None and _runtime.on_asyncio():
+            building = self._start_building()
+            # A failure is raised to the first request (which sets up again); unretrieved,
+            # it must not be logged as "exception was never retrieved".
+            building.add_done_callback(lambda done: done.cancelled() or done.exception())
+
+    def _start_building(self) -> asyncio.Future[AiohttpPool]:
+        self._building = asyncio.ensure_future(asyncio.to_thread(self._create))
+        return self._building
+
     async def _build(self) -> AiohttpPool:
-        if self._building is None:
+        building = self._building
+        if building is None:
             if not _runtime.on_asyncio():
                 raise RuntimeError(
                     "this WirelessClient was built for asyncio (outside trio); build it inside "
                     "trio, or pass http_client=httpx.AsyncClient()"
                 )
-            self._building = asyncio.ensure_future(asyncio.to_thread(self._create))
+            building = self._start_building()
         # shield: a first request cancelled while waiting must not cancel the set-up the
         # other first requests are waiting for.
-        building = self._building
         try:
-            self._transport = await asyncio.shield(building)
+            transport = self._transport = await asyncio.shield(building)
         except (OSError, ValueError, ImportError) as exc:
             # E.g. the CA bundle removed since the client was built: not sent, and the next
             # request tries again instead of meeting this same failure forever.
@@ -54,7 +68,7 @@ class AiohttpDefault:
                 f"could not set up the connection pool ({type(exc).__name__}: {exc})",
                 kind="ConnectError",
             ) from exc
-        return self._transport
+        return transport
 
     def _create(self) -> AiohttpPool:
         from ._aiohttp import AiohttpPool, _create_ssl_context  # aiohttp: heavy

@@ -58,6 +58,9 @@ class HttpxTransport:
             await response.aclose()
         return WireResponse(response.status_code, response.headers, b"".join(chunks), request)
 
+    def prepare(self) -> None:
+        pass  # an httpx.AsyncClient is ready as given
+
     async def aclose(self) -> None:
         if self.owned:
             await self.client.aclose()
