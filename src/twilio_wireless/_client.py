@@ -344,7 +344,8 @@ class WirelessClient:
     async def __aenter__(self) -> Self:
         # The connection pool's set-up (aiohttp's import, the TLS context) starts now, in
         # a worker thread: the first request need not wait for all of it.
-        self._connection.transport.prepare()
+        if not self._connection.closed:  # a closed client sends nothing: nothing to set up
+            self._connection.transport.prepare()
         return self
 
     async def __aexit__(

@@ -229,6 +229,8 @@ async def test_the_client_owns_an_aiohttp_backed_pool_and_closes_it() -> None:
     await client.aclose()
     with pytest.raises(RuntimeError, match="closed"):
         await client.sims.fetch(SIM_SID)
+    async with client:  # entering a closed client sets nothing up
+        assert transport._building is None
 
 
 async def test_a_plain_http_base_url_builds_no_tls_context() -> None:

@@ -303,8 +303,8 @@ class StatusCallbackReceiver:
         self._on_callback = on_callback
         self._clock = check_clock(clock)
         self._seen = _SeenTokens(dedupe_size, float(dedupe_ttl), self._clock)
-        # One plain list of weak references per SIM: a WeakSet (and a finalize) per
-        # waiter cost ~10 objects for the cyclic GC and a tenth of a batch's CPU.
+        # One plain list of weak references per SIM: a batch keeps thousands of waiters,
+        # and a WeakSet with a finalize each was ~10 objects for the cyclic GC to track.
         self._waiters: dict[str, list[weakref.KeyedRef[str, CallbackWaiter]]] = {}
         self._delivered = 0
 
