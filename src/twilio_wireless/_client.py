@@ -176,8 +176,7 @@ class WirelessClient:
             raise ValueError(
                 f"keepalive_expiry: {keepalive_expiry!r} is not valid; expected seconds >= 0"
             )
-        if max_concurrency is not None and not isinstance(max_concurrency, AdaptiveConcurrency):
-            limiter_for(max_concurrency)  # raises ValueError, naming the parameter
+        limiter = limiter_for(max_concurrency)  # raises ValueError, naming the parameter
         self._clock = check_clock(clock)
         token = base64.b64encode(f"{username}:{password}".encode()).decode("ascii")
         headers = {
@@ -204,7 +203,7 @@ class WirelessClient:
             base_url=resolved_url,
             headers=headers,
             transport=transport,
-            max_concurrency=max_concurrency,
+            limiter=limiter,
         )
         self._bind(
             RequestOptions(

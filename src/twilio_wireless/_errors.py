@@ -73,7 +73,7 @@ class APIError(WirelessError):
         self.message = _excerpt(message, MAX_MESSAGE_CHARS, secrets)
         self.more_info = None if more_info is None else _excerpt(more_info, 300, secrets)
         self.method: str = response.request.method
-        self.url = _without_userinfo(str(response.request.url))
+        self.url = without_userinfo(str(response.request.url))
         request_id: str | None = response.headers.get("Twilio-Request-Id")
         self.request_id = None if request_id is None else _excerpt(request_id, 100, secrets)
         self.retry_after = parse_retry_after(response.headers.get("Retry-After"))
@@ -133,7 +133,7 @@ class APIConnectionError(WirelessError):
         self, message: str, *, request: WireRequest | httpx.Request, request_sent: bool
     ) -> None:
         self.method = request.method
-        self.url = _without_userinfo(str(request.url))
+        self.url = without_userinfo(str(request.url))
         self.request_sent = request_sent
         super().__init__(f"{message} - {self.method} {self.url}")
 
@@ -154,7 +154,7 @@ class ResponseTooLargeError(WirelessError):
 
     def __init__(self, message: str, *, request: WireRequest | httpx.Request, limit: int) -> None:
         self.method = request.method
-        self.url = _without_userinfo(str(request.url))
+        self.url = without_userinfo(str(request.url))
         self.limit = limit
         super().__init__(f"{message} - {self.method} {self.url}")
 
@@ -257,7 +257,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, seconds)
 
 
-def _without_userinfo(url: str) -> str:
+def without_userinfo(url: str) -> str:
+    """`url` without its userinfo (credentials), for messages."""
     scheme, separator, rest = url.partition("://")
     authority, slash, tail = rest.partition("/")
     if not separator or "@" not in authority:

@@ -34,7 +34,7 @@ from ._wire import (
 )
 
 if TYPE_CHECKING:
-    from ._pacing import AdaptiveConcurrency, Limiter
+    from ._pacing import Limiter
     from ._polling import PollPolicy
     from ._transport import Transport
     from ._webhooks import StatusCallbackReceiver
@@ -71,19 +71,16 @@ class Connection:
         base_url: str,
         headers: dict[str, str],
         transport: Transport,
-        max_concurrency: int | AdaptiveConcurrency | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
-        from ._pacing import limiter_for
-
         self.base_url = base_url.rstrip("/")
         self.headers = headers
         # The one seam requests leave through (see _transport), chosen by the client.
         self.transport = transport
         self.closed = False
-        self.max_concurrency = max_concurrency
-        # The one cap on requests in flight (see _pacing), fixed or adaptive; it holds
-        # nothing of an event loop, so it is made here.
-        self._limiter = limiter_for(max_concurrency)
+        # The one cap on requests in flight (see _pacing), fixed or adaptive, made by the
+        # client from max_concurrency; it holds nothing of an event loop.
+        self._limiter = limiter
 
     def limiter(self) -> Limiter | None:
         """The client-wide cap on requests in flight (None: no cap).

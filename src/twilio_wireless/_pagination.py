@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from typing import Any, Generic, TypeVar
 from urllib.parse import quote, unquote, urlsplit
@@ -13,8 +12,9 @@ from twilio_wireless_openapi.models.page_meta import PageMeta
 from twilio_wireless_openapi.types import json_loads
 
 from . import _runtime
-from ._errors import APIError
+from ._errors import APIError, without_userinfo
 from ._http import Requester
+from ._params import is_sid
 from ._wire import WireResponse
 
 T = TypeVar("T")
@@ -279,8 +279,6 @@ def _split(url: str) -> tuple[str, str]:
     return unquote(parts.path), path + (f"?{query}" if query else "")
 
 
-# A SIM's SID, as a server-given next page may name the SIM a list was asked for by name.
-_SIM_SID = re.compile(r"DE[0-9a-fA-F]{32}\Z")
 _DOT_SEGMENTS = frozenset({".", ".."})
 
 
@@ -305,7 +303,8 @@ class _Wild:
         asked = self.asked
         if asked is None or segment == asked:
             return True
-        return _SIM_SID.match(asked) is None and _SIM_SID.match(segment) is not None
+        # A next page may name the SIM asked for by name by its SID.
+        return not is_sid(asked, "DE") and is_sid(segment, "DE")
 
 
 _Pattern = tuple[str | _Wild, ...]
@@ -362,11 +361,7 @@ def _under(path: str, pattern: _Pattern, base: tuple[str, ...]) -> str | None:
 
 def _shown(url: object) -> str:
     """A URL for an error message: no userinfo, no control characters, bounded."""
-    text = str(url)
-    scheme, separator, rest = text.partition("://")
-    if separator:
-        authority, slash, tail = rest.partition("/")
-        text = f"{scheme}://{authority.rpartition('@')[2]}{slash}{tail}"
+    text = without_userinfo(str(url))
     shown = repr(text[:200])
     return shown + "..." if len(text) > 200 else shown
 

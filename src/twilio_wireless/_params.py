@@ -223,6 +223,11 @@ def _one_of(enum_type: type[Enum]) -> str:
     return "one of " + ", ".join(repr(m.value) for m in enum_type)
 
 
+def is_sid(value: str, prefix: str) -> bool:
+    """Whether `value` is a SID of the kind `prefix` names (e.g. "DE": a SIM's)."""
+    return value[:2] == prefix and _SID.match(value) is not None
+
+
 def _sid_kind(value: str) -> str:
     return SID_KINDS.get(value[:2], value[:2])
 

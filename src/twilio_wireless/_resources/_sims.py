@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Unpack
 
@@ -90,7 +89,6 @@ def _update_values(fields: Mapping[str, object]) -> dict[str, Any]:
     return p.check(update_sim, fields, identifiers=_UPDATE_IDENTIFIERS)
 
 
-_SIM_SID = re.compile(r"DE[0-9a-fA-F]{32}\Z")
 # SIMs in progress per request the client's cap allows, while update_many waits them out:
 # settling takes ~2 s, and 100 requests in flight of ~50 ms serve 2,000 SIMs a second.
 _WAITING_PER_REQUEST = 40
@@ -105,9 +103,9 @@ def _answered_sid(asked: str, sim: Sim, name: object, response: WireResponse) ->
     """
     answered: object = sim.sid
     problem = None
-    if not isinstance(answered, str) or _SIM_SID.match(answered) is None:
+    if not isinstance(answered, str) or not p.is_sid(answered, "DE"):
         problem = "an invalid SID"
-    elif _SIM_SID.match(asked) is not None:
+    elif p.is_sid(asked, "DE"):
         if answered.lower() != asked.lower():
             problem = f"another SIM's SID ({answered})"
     elif name is not None and sim.unique_name != name:
