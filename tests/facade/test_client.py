@@ -244,47 +244,52 @@ async def test_a_plain_http_base_url_builds_no_tls_context() -> None:
         assert transport.transport._ssl_context is None
 
 
-async def test_aiohttp_is_set_up_off_the_event_loop_thread(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+class PoolSetUps:
+    """Each set-up of a client's own aiohttp pool: the thread it ran in; the first
+    `failing` of them raise OSError (a CA bundle gone)."""
+
+    def __init__(self) -> None:
+        self.threads: list[str] = []
+        self.failing = 0
+
+
+@pytest.fixture
+def pool_set_ups(monkeypatch: pytest.MonkeyPatch) -> PoolSetUps:
     import threading
 
     from twilio_wireless._transport import _default
 
-    threads: list[str] = []
+    set_ups = PoolSetUps()
     create = _default.AiohttpDefault._create
 
     def recording(self: _default.AiohttpDefault) -> AiohttpPool:
-        threads.append(threading.current_thread().name)
+        set_ups.threads.append(threading.current_thread().name)
+        if len(set_ups.threads) <= set_ups.failing:
+            raise OSError("CA bundle gone")
         return create(self)
 
     monkeypatch.setattr(_default.AiohttpDefault, "_create", recording)
+    return set_ups
+
+
+async def test_aiohttp_is_set_up_off_the_event_loop_thread(pool_set_ups: PoolSetUps) -> None:
+    import threading
+
     async with tw.WirelessClient(ACCOUNT, TOKEN, base_url="http://127.0.0.1:9") as client:
         quick = client.with_options(retry=tw.RetryPolicy.none())
         for _ in range(3):  # concurrent first requests share one set-up
             with pytest.raises(tw.APIConnectionError):
                 await quick.sims.fetch(SIM_SID)
+    threads = pool_set_ups.threads
     assert len(threads) == 1
     assert threads[0] != threading.current_thread().name
 
 
-async def test_entering_the_client_starts_setting_up_the_pool(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+async def test_entering_the_client_starts_setting_up_the_pool(pool_set_ups: PoolSetUps) -> None:
     import threading
 
-    from twilio_wireless._transport import _default
-
-    threads: list[str] = []
-    create = _default.AiohttpDefault._create
-
-    def failing_once(self: _default.AiohttpDefault) -> AiohttpPool:
-        threads.append(threading.current_thread().name)
-        if len(threads) == 1:
-            raise OSError("CA bundle gone")
-        return create(self)
-
-    monkeypatch.setattr(_default.AiohttpDefault, "_create", failing_once)
+    pool_set_ups.failing = 1
+    threads = pool_set_ups.threads
     async with tw.WirelessClient(ACCOUNT, TOKEN, base_url="http://127.0.0.1:9") as client:
         transport = client._connection.transport
         assert isinstance(transport, AiohttpDefault)
