@@ -139,20 +139,10 @@ class MisbehavingServer:
             await writer.drain()
             return True
         if path == "/chunked":
-            writer.write(_head(200, [("Transfer-Encoding", "chunked")]))
-            for chunk in CHUNKS:
-                writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-                await writer.drain()
-            writer.write(b"0\r\n\r\n")
-            await writer.drain()
+            await _chunked(writer, CHUNKS, end=True)
             return True
         if path == "/stream":
-            writer.write(_head(200, [("Transfer-Encoding", "chunked")]))
-            for _ in range(STREAM_CHUNK_COUNT):
-                writer.write(b"%x\r\n%s\r\n" % (len(STREAM_CHUNK), STREAM_CHUNK))
-                await writer.drain()
-            writer.write(b"0\r\n\r\n")
-            await writer.drain()
+            await _chunked(writer, [STREAM_CHUNK] * STREAM_CHUNK_COUNT, end=True)
             return True
         if path == "/huge-length":
             # Announces 2 GB; a client must refuse it from the header alone.
@@ -162,10 +152,7 @@ class MisbehavingServer:
             return False
         if path == "/endless":
             # Chunked with no end (bounded here so the server stops by itself).
-            writer.write(_head(200, [("Transfer-Encoding", "chunked")]))
-            for _ in range(ENDLESS_MAX_CHUNKS):
-                writer.write(b"%x\r\n%s\r\n" % (len(ENDLESS_CHUNK), ENDLESS_CHUNK))
-                await writer.drain()
+            await _chunked(writer, [ENDLESS_CHUNK] * ENDLESS_MAX_CHUNKS, end=False)
             return False
         if path == "/bomb":
             body = gzip_bomb()
@@ -199,6 +186,17 @@ class MisbehavingServer:
         writer.write(_head(200, headers) + (b"" if req.method == "HEAD" else body))
         await writer.drain()
         return True
+
+
+async def _chunked(writer: asyncio.StreamWriter, chunks: list[bytes], *, end: bool) -> None:
+    """A 200 with a chunked body of `chunks`, each flushed; `end`: the final empty chunk."""
+    writer.write(_head(200, [("Transfer-Encoding", "chunked")]))
+    for chunk in chunks:
+        writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        await writer.drain()
+    if end:
+        writer.write(b"0\r\n\r\n")
+        await writer.drain()
 
 
 def _head(status: int, headers: list[tuple[str, str]], reason: str = "OK") -> bytes:
