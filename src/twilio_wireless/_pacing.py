@@ -9,9 +9,10 @@ several processes share.
 
 The cap's path costs a few attribute reads and writes per request: no lock, no
 allocation and no event-loop round trip while a slot is free (a waiter, when the cap is
-full, gets an `anyio.Event`). Two ways to hold a slot: `async with limiter:` (its
-`__aexit__` sees the outcome), or, cheaper on the hot path (no coroutine is made when a
-slot is free; `async with` costs ~3,000 instructions more per request on CPython 3.11):
+full, gets an event of `_runtime.new_event()`). Two ways to hold a slot: `async with
+limiter:` (its `__aexit__` sees the outcome), or, cheaper on the hot path (no coroutine is
+made when a slot is free; `async with` costs ~3,000 instructions more per request on
+CPython 3.11):
 
     if not limiter.try_acquire():
         await limiter.acquire()
@@ -33,12 +34,11 @@ from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
+from . import _runtime
 from ._errors import APIError, RateLimitError
 from ._retry import RetryPolicy, ran_out_of_time
 
 if TYPE_CHECKING:
-    import anyio
-
     from ._clock import Clock
 
 __all__ = [
@@ -173,8 +173,8 @@ class Limiter:
 
     Fixed without a policy; with an `AdaptiveConcurrency`, `limit` adapts to the outcome
     each slot's holder leaves with (a 429 halves it, successes grow it). Works on asyncio
-    and trio alike (waiters wait on an `anyio.Event`), and in any event loop: it holds
-    nothing of one between requests.
+    and trio alike (waiters wait on an event of `_runtime.new_event()`), and in any event
+    loop: it holds nothing of one between requests.
     """
 
     __slots__ = (
@@ -197,7 +197,7 @@ class Limiter:
         """The cap now: at most this many slots are held at once."""
         self.in_flight = 0
         """Slots held now (it may exceed `limit` for a while just after a decrease)."""
-        self._waiters: deque[anyio.Event] = deque()
+        self._waiters: deque[_runtime.Event] = deque()
         self._adaptive = policy is not None
         self._ceiling = limit if policy is None else policy.ceiling
         self._floor = limit if policy is None else policy.floor
@@ -254,9 +254,7 @@ class Limiter:
                 self._grant()
 
     async def __aenter__(self) -> None:
-        if self.in_flight < self.limit and not self._slow:
-            self.in_flight += 1
-        else:
+        if not self.try_acquire():
             await self.acquire()
 
     async def __aexit__(
@@ -273,9 +271,9 @@ class Limiter:
             await self._shared.aclose()
 
     async def _wait(self) -> None:
-        import anyio  # deferred: the default path never waits
-
-        event = anyio.Event()
+        # Not anyio.Event: _runtime's is asyncio's own on asyncio, a tenth of the cost, and
+        # after a 429 halves the cap every call of a batch over the new cap waits here.
+        event = _runtime.new_event()
         self._waiters.append(event)
         self._slow = True
         try:

@@ -16,6 +16,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import anyio
@@ -106,6 +107,24 @@ async def _members(url: str, key: str) -> int:
         await client.aclose()
 
 
+@asynccontextmanager
+async def _client(
+    simulator: WirelessSimulator, policy: tw.AdaptiveConcurrency
+) -> AsyncIterator[tw.WirelessClient]:
+    """A client of the simulator, capped by `policy`."""
+    async with (
+        simulator.http_client(BASE) as http,
+        tw.WirelessClient(
+            simulator.account_sid,
+            simulator.auth_token,
+            base_url=BASE,
+            http_client=http,
+            max_concurrency=policy,
+        ) as client,
+    ):
+        yield client
+
+
 async def _run_two_clients(
     simulator: WirelessSimulator, policies: tuple[tw.AdaptiveConcurrency, ...]
 ) -> list[tw.BatchResult[tw.Sim]]:
@@ -114,16 +133,7 @@ async def _run_two_clients(
     outcomes: list[tw.BatchResult[tw.Sim]] = []
 
     async def one(policy: tw.AdaptiveConcurrency) -> None:
-        async with (
-            simulator.http_client(BASE) as http,
-            tw.WirelessClient(
-                simulator.account_sid,
-                simulator.auth_token,
-                base_url=BASE,
-                http_client=http,
-                max_concurrency=policy,
-            ) as client,
-        ):
+        async with _client(simulator, policy) as client:
             async for result in client.sims.update_many(sids, friendly_name="shared"):
                 outcomes.append(result)
 
@@ -212,16 +222,7 @@ async def test_an_unreachable_redis_fails_open_and_shows_no_password(
     assert "s3cret-pass" not in repr(shared)
     assert "***@127.0.0.1" in repr(shared)
     with caplog.at_level(logging.DEBUG, logger="twilio_wireless"):
-        async with (
-            simulator.http_client(BASE) as http,
-            tw.WirelessClient(
-                simulator.account_sid,
-                simulator.auth_token,
-                base_url=BASE,
-                http_client=http,
-                max_concurrency=tw.AdaptiveConcurrency(shared=shared),
-            ) as client,
-        ):
+        async with _client(simulator, tw.AdaptiveConcurrency(shared=shared)) as client:
             sids = simulator.sim_sids()[:3]
             sims = [await client.sims.fetch(sid) for sid in sids]
     assert [sim.sid for sim in sims] == sids
