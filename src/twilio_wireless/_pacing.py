@@ -351,9 +351,7 @@ async def admitted(call: Callable[[], Awaitable[T]], policy: RetryPolicy, clock:
                 or ran_out_of_time(error)
             ):
                 raise
-            delay = policy.backoff(policy.max_attempts)
-            if error.retry_after is not None:
-                delay = min(error.retry_after, policy.max_retry_after)
+            delay = policy._wait_after(error, policy.max_attempts)
             if policy.deadline is None:
                 if runs >= policy.max_attempts:
                     raise

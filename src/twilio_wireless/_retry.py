@@ -108,6 +108,13 @@ class RetryPolicy:
         base = min(self.max_backoff, self.initial_backoff * 2 ** (attempt - 1))
         return max(0.0, self.jitter(base))
 
+    def _wait_after(self, error: BaseException, attempt: int) -> float:
+        """The wait before sending again after `error` ended attempt `attempt`: the
+        server's Retry-After (429, 503) up to `max_retry_after`, else the backoff."""
+        delay = self.backoff(attempt)
+        retry_after = error.retry_after if isinstance(error, APIError) else None
+        return delay if retry_after is None else min(retry_after, self.max_retry_after)
+
 
 @attrs.frozen
 class RetryDecision:
@@ -154,10 +161,9 @@ def should_retry(
         return RetryDecision(False, f"{type(error).__name__} is not retryable")
     if attempt >= policy.max_attempts:
         return RetryDecision(False, f"{reason}; no attempts left ({attempt})")
-    delay = policy.backoff(attempt)
+    delay = policy._wait_after(error, attempt)
     retry_after = error.retry_after if isinstance(error, APIError) else None  # 429, 503
     if retry_after is not None:
-        delay = min(retry_after, policy.max_retry_after)
         reason += f", Retry-After {retry_after:g}s"
     if policy.deadline is not None and elapsed + delay >= policy.deadline:
         return RetryDecision(
