@@ -2,43 +2,25 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 
-import anyio
 import pytest
 
 import twilio_wireless as tw
 from twilio_wireless.simulator import WirelessSimulator
-from twilio_wireless.simulator.__main__ import build_server
+
+from .conftest import cli_server, run_cli, serving, when_listening
 
 
 @pytest.fixture
 async def served() -> AsyncIterator[tuple[WirelessSimulator, str]]:
     """A simulator behind uvicorn on an ephemeral port, stopped after the test."""
     simulator = WirelessSimulator(sims=30, seed=2, status_mix={"active": 1}, settle_delay=0.1)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = build_server(simulator)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        with anyio.fail_after(10):
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.01)
+    async with serving(simulator) as (_, port):
         yield simulator, f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        with anyio.fail_after(10):
-            await task
-        sock.close()
 
 
 async def test_fetch_and_list_over_http(served: tuple[WirelessSimulator, str]) -> None:
@@ -96,13 +78,7 @@ async def test_status_change_settles_on_the_real_clock(
 
 
 def test_cli_help() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "twilio_wireless.simulator", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    result = run_cli("--help")
     assert result.returncode == 0, result.stderr
     for flag in ("--port", "--host", "--sims", "--seed", "--account-sid", "--auth-token"):
         assert flag in result.stdout
@@ -112,59 +88,21 @@ def test_cli_help() -> None:
 
 def test_cli_stops_by_itself_after_stop_after() -> None:
     """A server a test (or a README check) starts cannot outlive it by long."""
-    command = [sys.executable, "-m", "twilio_wireless.simulator", "--port", "0", "--sims", "5"]
-    result = subprocess.run(
-        [*command, "--stop-after", "0.5"], capture_output=True, text=True, timeout=30, check=False
-    )
+    result = run_cli("--port", "0", "--sims", "5", "--stop-after", "0.5")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Twilio Wireless simulator on http://127.0.0.1:")
-    refused = subprocess.run(
-        [*command, "--stop-after", "0"], capture_output=True, text=True, timeout=30, check=False
-    )
+    refused = run_cli("--port", "0", "--sims", "5", "--stop-after", "0")
     assert refused.returncode == 2
     assert "--stop-after: 0.0 is not valid" in refused.stderr
 
 
 async def test_cli_serves_and_prints_its_credentials() -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "twilio_wireless.simulator",
-        "--port",
-        "0",
-        "--sims",
-        "25",
-        "--auth-token",
-        "cli-token",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert process.stdout is not None
-        with anyio.fail_after(20):
-            banner = [(await process.stdout.readline()).decode() for _ in range(3)]
-        assert banner[0].startswith("Twilio Wireless simulator on http://127.0.0.1:")
-        url = banner[0].split(" on ", 1)[1].strip()
-        account = banner[1].split(":", 1)[1].strip()
-        assert banner[2].split(":", 1)[1].strip() == "cli-token"
-        async with tw.WirelessClient(account, "cli-token", base_url=url) as client:
-            with anyio.fail_after(10):
-                while True:
-                    try:
-                        sims = await client.sims.list().to_list()
-                        break
-                    except tw.APIConnectionError:
-                        await asyncio.sleep(0.05)
+    async with cli_server("--sims", "25", "--auth-token", "cli-token") as cli:
+        assert cli.banner[0].startswith("Twilio Wireless simulator on http://127.0.0.1:")
+        assert cli.token == "cli-token"
+        async with tw.WirelessClient(cli.account, "cli-token", base_url=cli.url) as client:
+            sims = await when_listening(lambda: client.sims.list().to_list())
         assert len(sims) == 25
-    finally:
-        if process.returncode is None:
-            process.terminate()
-            try:
-                with anyio.fail_after(10):
-                    await process.wait()
-            except TimeoutError:
-                process.kill()
-                await process.wait()
 
 
 def test_cli_status_mix_is_parsed_and_checked(capsys: pytest.CaptureFixture[str]) -> None:
@@ -187,39 +125,13 @@ def test_cli_status_mix_is_parsed_and_checked(capsys: pytest.CaptureFixture[str]
 
 async def test_cli_seeds_the_status_mix() -> None:
     """`--status-mix ready=1`: every seeded SIM is ready, with a rate plan (activatable)."""
-    process = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "twilio_wireless.simulator", "--port", "0", "--sims", "40"),
-        *("--status-mix", "ready=1", "--stop-after", "20"),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert process.stdout is not None
-        with anyio.fail_after(20):
-            banner = [(await process.stdout.readline()).decode() for _ in range(3)]
-        url = banner[0].split(" on ", 1)[1].strip()
-        account = banner[1].split(":", 1)[1].strip()
-        token = banner[2].split(":", 1)[1].strip()
-        async with tw.WirelessClient(account, token, base_url=url) as client:
-            with anyio.fail_after(10):
-                while True:  # the banner comes before uvicorn listens
-                    try:
-                        sims = await client.sims.list().to_list()
-                        break
-                    except tw.APIConnectionError:
-                        await asyncio.sleep(0.05)
+    arguments = ("--sims", "40", "--status-mix", "ready=1", "--stop-after", "20")
+    async with cli_server(*arguments) as cli:
+        async with tw.WirelessClient(cli.account, cli.token, base_url=cli.url) as client:
+            sims = await when_listening(lambda: client.sims.list().to_list())
         assert len(sims) == 40
         assert {sim.status for sim in sims} == {tw.SimStatus.READY}
         assert all(sim.rate_plan_sid for sim in sims)
-    finally:
-        if process.returncode is None:
-            process.terminate()
-            try:
-                with anyio.fail_after(10):
-                    await process.wait()
-            except TimeoutError:
-                process.kill()
-                await process.wait()
 
 
 def test_cli_socket_is_tcp_so_answers_are_not_delayed() -> None:
@@ -236,39 +148,12 @@ def test_cli_socket_is_tcp_so_answers_are_not_delayed() -> None:
 
 
 async def test_cli_answers_kept_alive_requests_without_delay() -> None:
-    process = await asyncio.create_subprocess_exec(
-        *(sys.executable, "-m", "twilio_wireless.simulator", "--port", "0", "--sims", "3"),
-        *("--stop-after", "30"),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert process.stdout is not None
-        with anyio.fail_after(20):
-            banner = [(await process.stdout.readline()).decode() for _ in range(3)]
-        url = banner[0].split(" on ", 1)[1].strip()
-        account = banner[1].split(":", 1)[1].strip()
-        token = banner[2].split(":", 1)[1].strip()
-        async with tw.WirelessClient(account, token, base_url=url) as client:
-            with anyio.fail_after(10):
-                while True:  # the banner comes before uvicorn listens
-                    try:
-                        await client.sims.fetch("sim-000001")
-                        break
-                    except tw.APIConnectionError:
-                        await asyncio.sleep(0.05)
+    async with cli_server("--sims", "3", "--stop-after", "30") as cli:
+        async with tw.WirelessClient(cli.account, cli.token, base_url=cli.url) as client:
+            await when_listening(lambda: client.sims.fetch("sim-000001"))
             took = []
             for _ in range(15):  # one kept-alive connection, one request at a time
                 started = time.perf_counter()
                 await client.sims.fetch("sim-000001")
                 took.append(time.perf_counter() - started)
         assert statistics.median(took) < 0.025, took  # ~1 ms; 40+ ms with Nagle's delay
-    finally:
-        if process.returncode is None:
-            process.terminate()
-            try:
-                with anyio.fail_after(10):
-                    await process.wait()
-            except TimeoutError:
-                process.kill()
-                await process.wait()

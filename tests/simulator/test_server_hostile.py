@@ -9,9 +9,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -22,41 +19,26 @@ import pytest
 import uvicorn
 
 from twilio_wireless.simulator import WirelessSimulator
-from twilio_wireless.simulator.__main__ import build_server
+
+from .conftest import cli_server, run_cli, serving
 
 NO_RESPONSE = "Server disconnected without sending a response."
-SERVERS: dict[int, uvicorn.Server] = {}  # by port, for the tests that watch its tasks
-
-
-@contextlib.asynccontextmanager
-async def serving(simulator: WirelessSimulator) -> AsyncIterator[tuple[str, int]]:
-    """`simulator` behind uvicorn on an ephemeral port of 127.0.0.1, stopped afterwards."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = build_server(simulator)
-    task = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        with anyio.fail_after(10):
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.01)
-        SERVERS[port] = server
-        yield "127.0.0.1", port
-    finally:
-        SERVERS.pop(port, None)
-        server.should_exit = True
-        with anyio.fail_after(15):
-            await task
-        sock.close()
 
 
 @pytest.fixture
-async def server() -> AsyncIterator[tuple[WirelessSimulator, str, int]]:
+async def running() -> AsyncIterator[tuple[WirelessSimulator, uvicorn.Server, int]]:
+    """A simulator, the uvicorn server serving it on 127.0.0.1, and its port."""
     simulator = WirelessSimulator(sims=10, seed=3, status_mix={"active": 1})
-    async with serving(simulator) as (host, port):
-        yield simulator, host, port
+    async with serving(simulator) as (server, port):
+        yield simulator, server, port
+
+
+@pytest.fixture
+def server(
+    running: tuple[WirelessSimulator, uvicorn.Server, int],
+) -> tuple[WirelessSimulator, str, int]:
+    simulator, _, port = running
+    return simulator, "127.0.0.1", port
 
 
 @pytest.fixture
@@ -155,7 +137,7 @@ async def test_drip_arrives_piece_by_piece(http: httpx.AsyncClient) -> None:
 
 
 async def test_an_endless_body_stops_when_the_client_leaves(
-    server: tuple[WirelessSimulator, str, int], http: httpx.AsyncClient
+    running: tuple[WirelessSimulator, uvicorn.Server, int], http: httpx.AsyncClient
 ) -> None:
     with anyio.fail_after(20):
         async with http.stream("GET", "/v1/Sims", headers={"X-Simulator-Fault": "endless"}) as r:
@@ -167,7 +149,7 @@ async def test_an_endless_body_stops_when_the_client_leaves(
                     break
     assert read > 4 << 20
     # The app's task ends with the connection (it would spin or stream on otherwise).
-    tasks = SERVERS[server[2]].server_state.tasks
+    tasks = running[1].server_state.tasks
     with anyio.fail_after(5):
         while tasks:  # noqa: ASYNC110 (uvicorn's task set has no event to wait on)
             await asyncio.sleep(0.02)
@@ -195,8 +177,8 @@ async def test_a_bomb_over_the_wire(http: httpx.AsyncClient) -> None:
 async def test_the_in_flight_limit_over_the_wire() -> None:
     simulator = WirelessSimulator(sims=3, max_in_flight=2, latency=0.3)
     async with (
-        serving(simulator) as (host, port),
-        httpx.AsyncClient(base_url=f"http://{host}:{port}", timeout=10) as client,
+        serving(simulator) as (_, port),
+        httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client,
     ):
         answers = await asyncio.gather(*(client.get("/v1/Sims") for _ in range(3)))
     assert sorted(answer.status_code for answer in answers) == [401, 401, 429]
@@ -210,13 +192,7 @@ async def test_the_in_flight_limit_over_the_wire() -> None:
 
 
 def test_cli_help_shows_the_new_options() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "twilio_wireless.simulator", "--help"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    result = run_cli("--help")
     assert result.returncode == 0, result.stderr
     for flag in ("--fault", "PATTERN=SPEC", "--max-in-flight", "--latency", "trace"):
         assert flag in result.stdout
@@ -233,76 +209,42 @@ def test_cli_help_shows_the_new_options() -> None:
     ],
 )
 def test_cli_refuses_bad_options(arguments: list[str], message: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "twilio_wireless.simulator", "--port", "0", *arguments],
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    result = run_cli("--port", "0", *arguments)
     assert result.returncode == 2
     assert message in result.stderr
 
 
 async def test_cli_faults_admin_route_and_trace_logging(tmp_path: Path) -> None:
-    # A file, not a pipe: trace logging is verbose, and a full pipe would block the server.
-    log = (tmp_path / "server.log").open("wb")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "twilio_wireless.simulator",
-        "--port",
-        "0",
-        "--sims",
-        "5",
-        "--fault",
-        "GET /v1/Sims/*=503;times=2",
-        "--fault",
-        "UpdateSim=drop",
-        "--max-in-flight",
-        "4",
-        "--log-level",
-        "trace",
-        "--stop-after",
-        "30",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=log,
+    arguments = (
+        *("--sims", "5", "--fault", "GET /v1/Sims/*=503;times=2", "--fault", "UpdateSim=drop"),
+        *("--max-in-flight", "4", "--log-level", "trace", "--stop-after", "30"),
     )
-    try:
-        assert process.stdout is not None
-        with anyio.fail_after(20):
-            banner = [(await process.stdout.readline()).decode() for _ in range(6)]
-        url = banner[0].split(" on ", 1)[1].strip()
-        account = banner[1].split(":", 1)[1].strip()
-        token = banner[2].split(":", 1)[1].strip()
-        assert "GET /v1/Sims/* = 503" in banner[4]
-        assert "UpdateSim = drop" in banner[5]
-        async with httpx.AsyncClient(base_url=url, auth=(account, token), timeout=10) as http:
-            statuses = [(await http.get("/v1/Sims/sim-000001")).status_code for _ in range(3)]
-            assert statuses == [503, 503, 200]
-            with pytest.raises(httpx.RemoteProtocolError, match=NO_RESPONSE):
-                await http.post("/v1/Sims/sim-000001", data={"FriendlyName": "x"})
-            rules = (await http.get("/__simulator/faults")).json()["rules"]
-            assert [(r["pattern"], r["fired"]) for r in rules] == [
-                ("GET /v1/Sims/*", 2),
-                ("UpdateSim", 1),
-            ]
-            added = await http.post("/__simulator/faults", json={"rule": "ListSim=429;times=1"})
-            assert added.status_code == 201
-            assert (await http.get("/v1/Sims")).status_code == 429
-            assert (await http.delete("/__simulator/faults")).status_code == 204
-            updated = await http.post("/v1/Sims/sim-000001", data={"FriendlyName": "y"})
-            assert updated.status_code == 200
-            stats = (await http.get("/__simulator/stats")).json()
-            assert stats["requests"] == 6
-            assert stats["too_many_requests"] == {"fault": 1}
-        assert process.returncode is None  # trace logging did not bring it down
-    finally:
-        if process.returncode is None:
-            process.terminate()
-        with anyio.fail_after(15):
-            await process.communicate()
-        log.close()
+    # A file, not a pipe: trace logging is verbose, and a full pipe would block the server.
+    with (tmp_path / "server.log").open("wb") as log:
+        async with cli_server(*arguments, lines=6, stderr=log) as cli:
+            assert "GET /v1/Sims/* = 503" in cli.banner[4]
+            assert "UpdateSim = drop" in cli.banner[5]
+            auth = (cli.account, cli.token)
+            async with httpx.AsyncClient(base_url=cli.url, auth=auth, timeout=10) as http:
+                statuses = [(await http.get("/v1/Sims/sim-000001")).status_code for _ in range(3)]
+                assert statuses == [503, 503, 200]
+                with pytest.raises(httpx.RemoteProtocolError, match=NO_RESPONSE):
+                    await http.post("/v1/Sims/sim-000001", data={"FriendlyName": "x"})
+                rules = (await http.get("/__simulator/faults")).json()["rules"]
+                assert [(r["pattern"], r["fired"]) for r in rules] == [
+                    ("GET /v1/Sims/*", 2),
+                    ("UpdateSim", 1),
+                ]
+                added = await http.post("/__simulator/faults", json={"rule": "ListSim=429;times=1"})
+                assert added.status_code == 201
+                assert (await http.get("/v1/Sims")).status_code == 429
+                assert (await http.delete("/__simulator/faults")).status_code == 204
+                updated = await http.post("/v1/Sims/sim-000001", data={"FriendlyName": "y"})
+                assert updated.status_code == 200
+                stats = (await http.get("/__simulator/stats")).json()
+                assert stats["requests"] == 6
+                assert stats["too_many_requests"] == {"fault": 1}
+            assert cli.process.returncode is None  # trace logging did not bring it down
     text = (tmp_path / "server.log").read_text()
     assert "TRACE" in text
     assert "Traceback" not in text

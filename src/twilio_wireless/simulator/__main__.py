@@ -263,12 +263,12 @@ class _WithTransport:
         transport: asyncio.BaseTransport,
     ) -> None:
         self._app = app
-        self._transport = transport
+        self._extension = {"transport": transport}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope.get("type") == "http":
             extensions = dict(scope.get("extensions") or {})
-            extensions[SERVER_TRANSPORT] = {"transport": self._transport}
+            extensions[SERVER_TRANSPORT] = self._extension
             scope = {**scope, "extensions": extensions}
         await self._app(scope, receive, send)
 

@@ -62,11 +62,7 @@ def admin_answer(
     """(status, headers, body) for an admin request."""
     if not is_loopback(client):
         return _error(403, FORBIDDEN, "The simulator's admin routes answer loopback clients only")
-    routes: dict[str, dict[str, Callable[[WirelessSimulator, bytes], Answer]]] = {
-        "/__simulator/faults": {"GET": _list, "POST": _add, "DELETE": _clear},
-        "/__simulator/stats": {"GET": _stats},
-    }
-    methods = routes.get(path.rstrip("/"))
+    methods = _ROUTES.get(path.rstrip("/"))
     if methods is None:
         return _error(404, 20404, f"The requested resource {path} was not found")
     handler = methods.get(method)
@@ -130,3 +126,9 @@ def _clear(simulator: WirelessSimulator, body: bytes) -> Answer:
 def _stats(simulator: WirelessSimulator, body: bytes) -> Answer:
     del body
     return _json(200, simulator.stats.to_json())
+
+
+_ROUTES: dict[str, dict[str, Callable[[WirelessSimulator, bytes], Answer]]] = {
+    "/__simulator/faults": {"GET": _list, "POST": _add, "DELETE": _clear},
+    "/__simulator/stats": {"GET": _stats},
+}

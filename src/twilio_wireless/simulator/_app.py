@@ -376,13 +376,8 @@ class SimulatorApp:
         status, headers, text = admin_answer(
             self._sim, scope["method"], scope["path"], scope.get("client"), body
         )
-        headers = [
-            *headers,
-            (b"content-length", str(len(text)).encode()),
-            (b"twilio-request-id", self._request_id()),
-        ]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": text})
+        answer = _Response(status, text, headers)
+        await self._send(send, answer, [(b"twilio-request-id", self._request_id())])
 
     async def _handle(self, scope: Scope, receive: Receive, body: bytes, send: Send) -> None:
         sim = self._sim

@@ -25,7 +25,7 @@ import httpx
 if TYPE_CHECKING:
     import aiohttp
 
-from twilio_wireless._signature import compute_signature
+from twilio_wireless._signature import IDEMPOTENCY_HEADER, SIGNATURE_HEADER, compute_signature
 
 from ._clock import Clock
 from ._state import OutgoingCallback
@@ -38,8 +38,6 @@ __all__ = [
     "signature",
 ]
 
-SIGNATURE_HEADER = "X-Twilio-Signature"
-IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
 # Twilio's default connection override: one more attempt when the connection fails.
 CONNECT_RETRIES = 1
 
@@ -207,11 +205,11 @@ class CallbackDispatcher:
             # Keep the URL's own query and add the parameters to it.
             target = str(httpx.URL(url).copy_merge_params(params))
             headers = {SIGNATURE_HEADER: signature(self._auth_token, target, {})}
-            request_kwargs: dict[str, object] = {}
+            data: dict[str, str] | None = None
         else:
             target = url
             headers = {SIGNATURE_HEADER: signature(self._auth_token, url, params)}
-            request_kwargs = {"data": params}
+            data = params
         headers[IDEMPOTENCY_HEADER] = token
         headers["User-Agent"] = "TwilioProxy/1.1 (twilio-wireless simulator)"
         for attempt in range(1, CONNECT_RETRIES + 2):
@@ -220,9 +218,9 @@ class CallbackDispatcher:
             connect_failed = False
             try:
                 if self._transport is None:
-                    status = await self._send_network(method, target, headers, request_kwargs)
+                    status = await self._send_network(method, target, headers, data)
                 else:
-                    status = await self._send_httpx(method, target, headers, request_kwargs)
+                    status = await self._send_httpx(method, target, headers, data)
             except _NotConnected as exc:
                 # Only a connection that could not be made is retried (Twilio's rp=ct):
                 # a request that may have arrived is not sent twice.
@@ -248,22 +246,17 @@ class CallbackDispatcher:
                 break
 
     async def _send_httpx(
-        self, method: str, target: str, headers: dict[str, str], kwargs: dict[str, object]
+        self, method: str, target: str, headers: dict[str, str], data: dict[str, str] | None
     ) -> int:
         if self._client is None:
             self._client = httpx.AsyncClient(
                 transport=self._transport, timeout=self._timeout, follow_redirects=False
             )
-        response = await self._client.request(
-            method,
-            target,
-            headers=headers,
-            **kwargs,  # type: ignore[arg-type]
-        )
+        response = await self._client.request(method, target, headers=headers, data=data)
         return response.status_code
 
     async def _send_network(
-        self, method: str, target: str, headers: dict[str, str], kwargs: dict[str, object]
+        self, method: str, target: str, headers: dict[str, str], data: dict[str, str] | None
     ) -> int:
         import aiohttp  # deferred: only a server sending callbacks over the network needs it
 
@@ -273,9 +266,8 @@ class CallbackDispatcher:
                 connector=aiohttp.TCPConnector(limit=NETWORK_CONCURRENCY),
                 cookie_jar=aiohttp.DummyCookieJar(),
             )
-        data = kwargs.get("data")
         body = None
-        if isinstance(data, Mapping):
+        if data is not None:
             # Encoded here: aiohttp's FormData for a dict costs more than the rest of the
             # request (it builds a multipart writer first), once per callback.
             body = urlencode(data, doseq=True).encode("ascii")

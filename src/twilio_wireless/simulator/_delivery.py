@@ -169,36 +169,36 @@ def gzip_bomb(size: int) -> tuple[int, Iterator[bytes]]:
 
 
 def fault_body(
-    fault: Fault | None, body: bytes
+    fault: Fault, body: bytes
 ) -> tuple[list[tuple[bytes, bytes]], int | None, int | None, Iterator[bytes]]:
     """The body a fault sends instead of `body`, if any.
 
     Returns (extra headers, declared Content-Length or None for chunked, total bytes that
     will be sent or None if endless, the blocks).
     """
-    if fault is not None and fault.oversize is not None:
+    if fault.oversize is not None:
         declared = None if fault.chunked else fault.oversize
         return [_JSON], declared, fault.oversize, json_padding(fault.oversize)
-    if fault is not None and fault.endless:
+    if fault.endless:
         return [_JSON], None, None, json_padding(None)
-    if fault is not None and fault.bomb is not None:
+    if fault.bomb is not None:
         length, blocks = gzip_bomb(fault.bomb)
         return [_JSON, (b"content-encoding", b"gzip")], length, length, blocks
     return [], len(body), len(body), iter([body])
 
 
 async def shaped_chunks(
-    fault: Fault | None, blocks: Iterator[bytes], declared: int | None, total: int | None
+    fault: Fault, blocks: Iterator[bytes], declared: int | None, total: int | None
 ) -> AsyncGenerator[bytes, None]:
     """The body as it is sent: dripped and cut short as `fault` says.
 
     A truncated body raises `ConnectionDropped` (with httpx's message) after the bytes it
     sends; `truncate` beyond the body still keeps its last byte back.
     """
-    drip = fault.drip if fault is not None else 0.0
-    piece_size = fault.chunk if fault is not None else _BLOCK
+    drip = fault.drip
+    piece_size = fault.chunk
     cut: int | None = None
-    if fault is not None and fault.truncate:
+    if fault.truncate:
         cut = fault.truncate_at if fault.truncate_at is not None else (total or 0) // 2
         if total is not None:
             cut = min(cut, max(total - 1, 0)) if total else None

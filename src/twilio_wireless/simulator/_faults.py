@@ -170,13 +170,7 @@ class Fault:
     @property
     def replaces(self) -> bool:
         """Whether the fault replaces the real answer (so `after` decides if it is applied)."""
-        return (
-            self.drop
-            or self.status is not None
-            or self.oversize is not None
-            or self.endless
-            or self.bomb is not None
-        )
+        return self.drop or self.status is not None or self._synthetic
 
     @property
     def shapes(self) -> bool:
@@ -186,7 +180,12 @@ class Fault:
     @property
     def streams(self) -> bool:
         """Whether the body is sent specially: shaped, or replaced by a synthetic one."""
-        return self.shapes or self.oversize is not None or self.endless or self.bomb is not None
+        return self.shapes or self._synthetic
+
+    @property
+    def _synthetic(self) -> bool:
+        """Whether the fault sends a body of its own (`oversize`, `endless`, `bomb`)."""
+        return self.oversize is not None or self.endless or self.bomb is not None
 
     @classmethod
     def rate_limit(cls, retry_after: float = 1.0, *, after: bool = False) -> Fault:
@@ -343,6 +342,7 @@ def _parse(text: str, *, rule_options: bool) -> tuple[Fault, dict[str, Any]]:
 
 
 def _rule_option(text: str, name: str, raw: str) -> dict[str, Any]:
+    """`{option: value}` from one rule option of the spec `text` (`p` is `probability`)."""
     try:
         if name == "times":
             if raw in {"inf", "all", "*", "none", "unlimited"}:
@@ -515,13 +515,18 @@ class FaultRegistry:
             raise ValueError(f"times: {chosen_times!r} is not valid; expected >= 1 or None")
         if isinstance(chosen_skip, bool) or chosen_skip < 0:
             raise ValueError(f"skip: {chosen_skip!r} is not valid; expected >= 0")
-        rule = FaultRule(
-            pattern, base, times=chosen_times, skip=chosen_skip, probability=chosen_probability
-        )
         # One generator per rule, seeded from the simulator's seed and the rule itself, so
         # adding a rule never changes which requests another rule fails.
-        self._added += 1
-        rule._random = random.Random(f"{self._seed}:{self._added}:{rule.pattern}:{base}")
+        number = self._added + 1
+        rule = FaultRule(
+            pattern,
+            base,
+            times=chosen_times,
+            skip=chosen_skip,
+            probability=chosen_probability,
+            _random=random.Random(f"{self._seed}:{number}:{pattern}:{base}"),
+        )
+        self._added = number
         self._rules.append(rule)
         return rule
 

@@ -76,6 +76,7 @@ def check_max_in_flight(value: int | None) -> int | None:
 
 
 def check_latency(value: float) -> float:
+    """`value` validated, as seconds (a float)."""
     if (
         isinstance(value, bool)
         or not isinstance(value, int | float)
