@@ -42,6 +42,7 @@ sys.path.insert(0, str(BENCH))
 import instructions  # noqa: E402
 import sections  # noqa: E402
 from clients import IMPORTS, NAMES  # noqa: E402
+from processes import stop  # noqa: E402
 
 SDK = "sdk"
 LABELS = {
@@ -172,12 +173,7 @@ def bench_server(
         info["ports"] = {int(k): v for k, v in info["ports"].items()}
         yield info
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop(process)
         log.close()
 
 

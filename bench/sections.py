@@ -9,7 +9,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-_SECTION = re.compile(r"<!-- section:(\w+) -->\n.*?<!-- /section:\1 -->\n", re.S)
+
+def _sections(name: str) -> re.Pattern[str]:
+    """Whole sections whose name matches the regular expression `name`."""
+    return re.compile(rf"<!-- section:({name}) -->\n.*?<!-- /section:\1 -->\n", re.S)
+
+
+_SECTION = _sections(r"\w+")
 
 
 def kept(path: Path) -> str:
@@ -24,9 +30,7 @@ def replace(path: Path, name: str, body: str) -> None:
     """Put `body` in section `name` of `path`, replacing it, else appending it."""
     block = f"<!-- section:{name} -->\n{body.rstrip()}\n<!-- /section:{name} -->\n"
     text = path.read_text() if path.exists() else ""
-    pattern = re.compile(rf"<!-- section:{name} -->\n.*?<!-- /section:{name} -->\n", re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: block, text)
-    else:
+    text, found = _sections(re.escape(name)).subn(lambda _: block, text)
+    if not found:
         text = text.rstrip("\n") + "\n\n" + block
     path.write_text(text)

@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import json
 import logging
 import os
 import random
@@ -36,16 +35,15 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sections
+from processes import admin, start_server, stop
 
 import twilio_wireless as tw
 
-ROOT = Path(__file__).resolve().parent.parent
 SIMS = 500
 # Each kind gets an equal share of the fault rate. Bodies: a SIM is ~1.2 kB, so a drip of
 # 16 bytes every 20 ms takes ~1.5 s, past the 1 s request deadline below.
@@ -67,7 +65,6 @@ REQUEST_DEADLINE = 1.0
 MAX_RSS_GROWTH_MB = 10.0
 MAX_FD_GROWTH = 10
 SERVER_START_TIMEOUT = 30.0
-ADDRESS = re.compile(r"on (http://127\.0\.0\.1:\d+)")
 ATTEMPT_LINE = re.compile(r"attempt %d( -> |: no response)")
 
 
@@ -110,34 +107,16 @@ ACCOUNT_SID = "AC" + "5" * 32
 AUTH_TOKEN = "soak-token"
 
 
-def start_server(seed: int) -> tuple[subprocess.Popen[str], str]:
-    command = [
-        sys.executable, "-m", "twilio_wireless.simulator",
-        "--port", "0", "--sims", str(SIMS), "--seed", str(seed),
-        "--account-sid", ACCOUNT_SID, "--auth-token", AUTH_TOKEN,
-        "--settle-delay", "0.05", "--max-in-flight", "0",
-    ]  # fmt: skip
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    deadline = time.monotonic() + SERVER_START_TIMEOUT
-    assert server.stdout is not None
-    while time.monotonic() < deadline:
-        line = server.stdout.readline()
-        if not line:
-            break
-        match = ADDRESS.search(line)
-        if match:
-            return server, match.group(1)
-    server.kill()
-    raise SystemExit("soak: the simulator server did not start")
-
-
-def admin(url: str, path: str, method: str = "GET", body: object = None) -> Any:
-    """The simulator's admin route (loopback only): read stats, set or clear faults."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{url}/__simulator/{path}", data=data, method=method)
-    with urllib.request.urlopen(request, timeout=10) as answer:
-        text = answer.read()
-    return json.loads(text) if text else None
+def serve(seed: int) -> tuple[subprocess.Popen[str], str]:
+    """The simulator server: SIMS SIMs, changes settle at once, no account limit."""
+    return start_server(
+        [
+            "--sims", str(SIMS), "--seed", str(seed),
+            "--account-sid", ACCOUNT_SID, "--auth-token", AUTH_TOKEN,
+            "--settle-delay", "0.05", "--max-in-flight", "0",
+        ],
+        SERVER_START_TIMEOUT,
+    )  # fmt: skip
 
 
 def add_faults(url: str, fault_rate: float) -> None:
@@ -286,7 +265,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, help="Markdown file whose SOAK section to replace")
     args = parser.parse_args()
-    server, url = start_server(args.seed)
+    server, url = serve(args.seed)
     tally = Tally()
     started = time.monotonic()
     try:
@@ -295,11 +274,7 @@ def main() -> int:
         admin(url, "faults", "DELETE")
         dupes = duplicates(url, tally.created)
     finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop(server)
     lines, ok = report(args, tally, run, dupes, seconds)
     print("\n".join(lines))
     if args.out is not None:

@@ -92,7 +92,6 @@ class Gateway:
         self.ticks = 0
         self.stats: Counter[str] = Counter()
         """changes, commands_sent, commands_failed, errors (and one count per error type)."""
-        self.changes: list[StatusChange] = []
         self._stopping = False
         self._pause: anyio.CancelScope | None = None
 
@@ -120,7 +119,6 @@ class Gateway:
             self.log(f"watching {len(seen)} SIMs ({summary}) on {self.client.base_url}")
         for change in changes:
             self.log(f"tick {self.ticks}: {change.name} {change.old} -> {change.new}")
-        self.changes += changes
         self.stats["changes"] += len(changes)
         await self.react(changes)
         return changes

@@ -25,6 +25,7 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -68,26 +69,31 @@ class _Include:
         return [m[2] for _, m in _headings(self.lines)]
 
 
-def _headings(lines: list[str]) -> list[tuple[int, re.Match[str]]]:
-    """(index, match) of each Markdown heading outside fenced code."""
-    found, fenced = [], False
-    for i, line in enumerate(lines):
+def _in_code(lines: list[str]) -> Iterator[tuple[str, bool]]:
+    """Each line, and whether it is a fence or inside fenced code (left as it is)."""
+    fenced = False
+    for line in lines:
         if _FENCE.match(line):
             fenced = not fenced
-        elif not fenced and (m := _HEADING.match(line)):
-            found.append((i, m))
-    return found
+            yield line, True
+        else:
+            yield line, fenced
+
+
+def _headings(lines: list[str]) -> list[tuple[int, re.Match[str]]]:
+    """(index, match) of each Markdown heading outside fenced code."""
+    return [
+        (i, m)
+        for i, (line, code) in enumerate(_in_code(lines))
+        if not code and (m := _HEADING.match(line))
+    ]
 
 
 def _directives(text: str) -> list[str]:
     """The include lines of a page, outside fenced code (where they are examples)."""
-    found, fenced = [], False
-    for line in text.splitlines():
-        if _FENCE.match(line):
-            fenced = not fenced
-        elif not fenced and _DIRECTIVE.match(line):
-            found.append(line)
-    return found
+    return [
+        line for line, code in _in_code(text.splitlines()) if not code and _DIRECTIVE.match(line)
+    ]
 
 
 def _select(lines: list[str], args: dict[str, Any], where: str) -> tuple[int, list[str]]:
@@ -113,7 +119,7 @@ class _Site:
     """Every include of the site, read once per build."""
 
     def __init__(self, root: Path, docs_dir: Path, pages: list[str]) -> None:
-        self.root, self.docs_dir = root, docs_dir
+        self.docs_prefix = docs_dir.relative_to(root).as_posix() + "/"  # docs/ in the repo
         self.includes: dict[str, list[_Include]] = {}
         for page in pages:
             found = [
@@ -134,22 +140,18 @@ class _Site:
 
     def render(self, page: str, markdown: str) -> str:
         includes = iter(self.includes.get(page, []))
-        out, fenced = [], False
-        for line in markdown.splitlines():
-            if _FENCE.match(line):
-                fenced = not fenced
-            if not fenced and _DIRECTIVE.match(line):
+        out = []
+        for line, code in _in_code(markdown.splitlines()):
+            if not code and _DIRECTIVE.match(line):
                 out.extend(self._rewrite(page, next(includes)))
             else:
                 out.append(line)
         return "\n".join(out) + "\n"
 
     def _rewrite(self, page: str, inc: _Include) -> list[str]:
-        out, fenced = [], False
-        for line in inc.lines:
-            if _FENCE.match(line):
-                fenced = not fenced
-            elif not fenced:
+        out = []
+        for line, code in _in_code(inc.lines):
+            if not code:
                 if (m := _HEADING.match(line)) and inc.shift:
                     level = min(6, max(1, len(m[1]) + inc.shift))
                     line = f"{'#' * level} {m[2]}"
@@ -172,15 +174,14 @@ class _Site:
             repo_path = posixpath.normpath(posixpath.join(posixpath.dirname(inc.file), path))
         else:
             repo_path = inc.file
-        docs_prefix = self.docs_dir.relative_to(self.root).as_posix() + "/"
         if anchor and (to := self.anchor_page.get((repo_path, anchor))):
             dest = to
         elif not path:
             return target  # not a heading of the included files: mkdocs validates it
         elif repo_path in self.file_page:
             dest = self.file_page[repo_path]
-        elif repo_path.startswith(docs_prefix):
-            dest = repo_path.removeprefix(docs_prefix)
+        elif repo_path.startswith(self.docs_prefix):
+            dest = repo_path.removeprefix(self.docs_prefix)
         else:
             raise PluginError(
                 f"{page}: the text included from {inc.file} links to {target!r}, which is "

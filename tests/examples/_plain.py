@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,12 +21,12 @@ def user_env() -> dict[str, str]:
     }
 
 
-def run_example(
-    name: str, *args: str, cwd: Path, timeout: float = 60, python: str = sys.executable
+def run_as_user(
+    command: list[str], *, timeout: float, cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """`python examples/<name> args...`, bounded in time."""
+    """`command` in the user's environment, its output captured, bounded in time."""
     return subprocess.run(
-        [python, str(EXAMPLES / name), *args],
+        command,
         cwd=cwd,
         env=user_env(),
         capture_output=True,
@@ -35,6 +36,20 @@ def run_example(
     )
 
 
+def run_example(
+    name: str, *args: str, cwd: Path, timeout: float = 60, python: str = sys.executable
+) -> subprocess.CompletedProcess[str]:
+    """`python examples/<name> args...`, bounded in time."""
+    return run_as_user([python, str(EXAMPLES / name), *args], cwd=cwd, timeout=timeout)
+
+
+def copy_gateway_tests(directory: Path) -> int:
+    """Copy examples/gateway.py and its tests into `directory`; how many tests there are."""
+    for name in ("gateway.py", "test_gateway.py"):
+        shutil.copy(EXAMPLES / name, directory / name)
+    return (EXAMPLES / "test_gateway.py").read_text().count("\nasync def test_")
+
+
 def plain_pytest(
     directory: Path, *args: str, timeout: float = 120, python: str = sys.executable
 ) -> subprocess.CompletedProcess[str]:
@@ -42,7 +57,7 @@ def plain_pytest(
     settings (asyncio_mode = "auto", filterwarnings...) apply, only installed plugins."""
     config = directory / "pytest.ini"
     config.write_text("")
-    return subprocess.run(
+    return run_as_user(
         [
             python,
             "-m",
@@ -63,9 +78,5 @@ def plain_pytest(
             *args,
         ],
         cwd=directory,
-        env=user_env(),
-        capture_output=True,
-        text=True,
         timeout=timeout,
-        check=False,
     )

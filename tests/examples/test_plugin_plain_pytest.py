@@ -7,14 +7,13 @@ project's `asyncio_mode = "auto"` and `filterwarnings = error` do not apply.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import anyio
 import pytest
 
-from ._plain import EXAMPLES, plain_pytest
+from ._plain import copy_gateway_tests, plain_pytest
 
 BACKENDS = len(anyio.get_available_backends())  # anyio runs marked tests on each
 
@@ -151,9 +150,7 @@ def test_without_an_async_plugin_the_error_names_the_line_to_add(tmp_path: Path)
 
 
 def test_the_gateway_example_tests_pass_under_plain_pytest(tmp_path: Path) -> None:
-    for name in ("gateway.py", "test_gateway.py"):
-        shutil.copy(EXAMPLES / name, tmp_path / name)
+    tests = copy_gateway_tests(tmp_path)
     result = plain_pytest(tmp_path, "test_gateway.py")
-    tests = (EXAMPLES / "test_gateway.py").read_text().count("\nasync def test_")
     assert tests >= 8
     assert_passed(result, tests * BACKENDS)

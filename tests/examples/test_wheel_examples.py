@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from ._plain import EXAMPLES, ROOT, plain_pytest, run_example, user_env
+from ._plain import ROOT, copy_gateway_tests, plain_pytest, run_as_user, run_example
 
 README_EXAMPLE = Path(__file__).parent / "test_plugin_example.py"  # the README's, verbatim
 
@@ -35,7 +35,7 @@ def fresh_python(tmp_path_factory: pytest.TempPathFactory) -> str:
     # No pip of its own (faster): this interpreter's pip installs into it (`--python`).
     venv.create(base / "venv", with_pip=False)
     python = str(base / "venv" / "bin" / "python")
-    install = subprocess.run(
+    install = run_as_user(
         [
             sys.executable,
             "-m",
@@ -50,11 +50,7 @@ def fresh_python(tmp_path_factory: pytest.TempPathFactory) -> str:
             wheel,
             "pytest",
         ],
-        env=user_env(),
-        capture_output=True,
-        text=True,
         timeout=240,
-        check=False,
     )
     assert install.returncode == 0, install.stdout + install.stderr
     return python
@@ -84,10 +80,8 @@ def test_the_wheel_alone_runs_the_examples(fresh_python: str, tmp_path: Path) ->
     tests = tmp_path / "tests"
     tests.mkdir()
     shutil.copy(README_EXAMPLE, tests / "test_readme_plugin_example.py")
-    for name in ("gateway.py", "test_gateway.py"):
-        shutil.copy(EXAMPLES / name, tests / name)
+    expected = 1 + copy_gateway_tests(tests)
     result = plain_pytest(tests, python=fresh_python)
-    expected = 1 + (EXAMPLES / "test_gateway.py").read_text().count("\nasync def test_")
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"{expected} passed" in result.stdout, result.stdout
 
