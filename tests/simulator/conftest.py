@@ -138,5 +138,5 @@ async def when_listening(call: Callable[[], Awaitable[T]]) -> T:
         while True:
             try:
                 return await call()
-            except tw.APIConnectionError:
+            except (tw.APIConnectionError, httpx.ConnectError):
                 await asyncio.sleep(0.05)

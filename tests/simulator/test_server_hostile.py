@@ -20,7 +20,7 @@ import uvicorn
 
 from twilio_wireless.simulator import WirelessSimulator
 
-from .conftest import cli_server, run_cli, serving
+from .conftest import cli_server, run_cli, serving, when_listening
 
 NO_RESPONSE = "Server disconnected without sending a response."
 
@@ -226,6 +226,8 @@ async def test_cli_faults_admin_route_and_trace_logging(tmp_path: Path) -> None:
             assert "UpdateSim = drop" in cli.banner[5]
             auth = (cli.account, cli.token)
             async with httpx.AsyncClient(base_url=cli.url, auth=auth, timeout=10) as http:
+                # The admin route fires no fault: it only waits for the server to listen.
+                await when_listening(lambda: http.get("/__simulator/stats"))
                 statuses = [(await http.get("/v1/Sims/sim-000001")).status_code for _ in range(3)]
                 assert statuses == [503, 503, 200]
                 with pytest.raises(httpx.RemoteProtocolError, match=NO_RESPONSE):
