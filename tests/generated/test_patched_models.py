@@ -263,6 +263,25 @@ def test_unknown_status_in_a_sim_round_trips() -> None:
     assert sim.to_dict() == body
 
 
+def test_every_model_parses_enums_through_the_enums_own_lookup() -> None:
+    # Models read each enum's value-to-member dict as a module global (an attribute read
+    # on an Enum class is slow on 3.11): every alias must be that enum's own dict.
+    import importlib
+    import pkgutil
+
+    import twilio_wireless_openapi.models as models
+
+    aliases = 0
+    for info in pkgutil.iter_modules(models.__path__):
+        module = importlib.import_module(f"{models.__name__}.{info.name}")
+        for name, value in vars(module).items():
+            if name.startswith("_") and name.endswith("_by_value"):
+                enum_type = getattr(module, name[1 : -len("_by_value")])
+                assert value is enum_type._by_value, f"{info.name}.{name}"
+                aliases += 1
+    assert aliases >= 10  # Sim, UpdateSimRequest, Command, ...
+
+
 def test_a_non_string_enum_value_still_raises() -> None:
     with pytest.raises(ValueError, match="SimStatus"):
         SimStatus(42)

@@ -150,7 +150,7 @@ class Command:
         if _command_mode is None:
             command_mode = _command_mode
         else:
-            command_mode_type_1 = CommandMode._by_value.get(
+            command_mode_type_1 = _CommandMode_by_value.get(
                 _command_mode
             ) or CommandMode(_command_mode)
 
@@ -161,7 +161,7 @@ class Command:
         if _transport is None:
             transport = _transport
         else:
-            transport_type_1 = CommandTransport._by_value.get(
+            transport_type_1 = _CommandTransport_by_value.get(
                 _transport
             ) or CommandTransport(_transport)
 
@@ -176,7 +176,7 @@ class Command:
         if _status is None:
             status = _status
         else:
-            status_type_1 = CommandStatus._by_value.get(_status) or CommandStatus(
+            status_type_1 = _CommandStatus_by_value.get(_status) or CommandStatus(
                 _status
             )
 
@@ -187,7 +187,7 @@ class Command:
         if _direction is None:
             direction = _direction
         else:
-            direction_type_1 = CommandDirection._by_value.get(
+            direction_type_1 = _CommandDirection_by_value.get(
                 _direction
             ) or CommandDirection(_direction)
 
@@ -262,3 +262,9 @@ class Command:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_CommandDirection_by_value = CommandDirection._by_value
+_CommandMode_by_value = CommandMode._by_value
+_CommandStatus_by_value = CommandStatus._by_value
+_CommandTransport_by_value = CommandTransport._by_value

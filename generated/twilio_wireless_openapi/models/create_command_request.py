@@ -113,7 +113,7 @@ class CreateCommandRequest:
         if isinstance(_callback_method, Unset):
             callback_method = UNSET
         else:
-            callback_method = HttpMethod._by_value.get(_callback_method) or HttpMethod(
+            callback_method = _HttpMethod_by_value.get(_callback_method) or HttpMethod(
                 _callback_method
             )
 
@@ -124,7 +124,7 @@ class CreateCommandRequest:
         if isinstance(_command_mode, Unset):
             command_mode = UNSET
         else:
-            command_mode = CommandMode._by_value.get(_command_mode) or CommandMode(
+            command_mode = _CommandMode_by_value.get(_command_mode) or CommandMode(
                 _command_mode
             )
 
@@ -160,3 +160,7 @@ class CreateCommandRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_CommandMode_by_value = CommandMode._by_value
+_HttpMethod_by_value = HttpMethod._by_value

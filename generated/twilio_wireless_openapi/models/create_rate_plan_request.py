@@ -163,7 +163,7 @@ class CreateRatePlanRequest:
         if isinstance(_data_limit_strategy, Unset):
             data_limit_strategy = UNSET
         else:
-            data_limit_strategy = DataLimitStrategy._by_value.get(
+            data_limit_strategy = _DataLimitStrategy_by_value.get(
                 _data_limit_strategy
             ) or DataLimitStrategy(_data_limit_strategy)
 
@@ -200,3 +200,6 @@ class CreateRatePlanRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_DataLimitStrategy_by_value = DataLimitStrategy._by_value

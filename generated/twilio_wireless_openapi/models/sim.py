@@ -247,7 +247,7 @@ class Sim:
         if _status is None:
             status = _status
         else:
-            status_type_1 = SimStatus._by_value.get(_status) or SimStatus(_status)
+            status_type_1 = _SimStatus_by_value.get(_status) or SimStatus(_status)
 
             status = status_type_1
 
@@ -256,7 +256,7 @@ class Sim:
         if _reset_status is None:
             reset_status = _reset_status
         else:
-            reset_status_type_1 = SimResetStatus._by_value.get(
+            reset_status_type_1 = _SimResetStatus_by_value.get(
                 _reset_status
             ) or SimResetStatus(_reset_status)
 
@@ -269,7 +269,7 @@ class Sim:
         if _commands_callback_method is None:
             commands_callback_method = _commands_callback_method
         else:
-            commands_callback_method_type_1 = HttpMethod._by_value.get(
+            commands_callback_method_type_1 = _HttpMethod_by_value.get(
                 _commands_callback_method
             ) or HttpMethod(_commands_callback_method)
 
@@ -280,7 +280,7 @@ class Sim:
         if _sms_fallback_method is None:
             sms_fallback_method = _sms_fallback_method
         else:
-            sms_fallback_method_type_1 = HttpMethod._by_value.get(
+            sms_fallback_method_type_1 = _HttpMethod_by_value.get(
                 _sms_fallback_method
             ) or HttpMethod(_sms_fallback_method)
 
@@ -293,7 +293,7 @@ class Sim:
         if _sms_method is None:
             sms_method = _sms_method
         else:
-            sms_method_type_1 = HttpMethod._by_value.get(_sms_method) or HttpMethod(
+            sms_method_type_1 = _HttpMethod_by_value.get(_sms_method) or HttpMethod(
                 _sms_method
             )
 
@@ -306,7 +306,7 @@ class Sim:
         if _voice_fallback_method is None:
             voice_fallback_method = _voice_fallback_method
         else:
-            voice_fallback_method_type_1 = HttpMethod._by_value.get(
+            voice_fallback_method_type_1 = _HttpMethod_by_value.get(
                 _voice_fallback_method
             ) or HttpMethod(_voice_fallback_method)
 
@@ -319,7 +319,7 @@ class Sim:
         if _voice_method is None:
             voice_method = _voice_method
         else:
-            voice_method_type_1 = HttpMethod._by_value.get(_voice_method) or HttpMethod(
+            voice_method_type_1 = _HttpMethod_by_value.get(_voice_method) or HttpMethod(
                 _voice_method
             )
 
@@ -399,3 +399,7 @@ class Sim:
 
 
 from ..models.sim_links import SimLinks
+
+_HttpMethod_by_value = HttpMethod._by_value
+_SimResetStatus_by_value = SimResetStatus._by_value
+_SimStatus_by_value = SimStatus._by_value

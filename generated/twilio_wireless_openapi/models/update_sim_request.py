@@ -196,7 +196,7 @@ class UpdateSimRequest:
         if isinstance(_callback_method, Unset):
             callback_method = UNSET
         else:
-            callback_method = HttpMethod._by_value.get(_callback_method) or HttpMethod(
+            callback_method = _HttpMethod_by_value.get(_callback_method) or HttpMethod(
                 _callback_method
             )
 
@@ -211,14 +211,14 @@ class UpdateSimRequest:
         if isinstance(_status, Unset):
             status = UNSET
         else:
-            status = SimStatus._by_value.get(_status) or SimStatus(_status)
+            status = _SimStatus_by_value.get(_status) or SimStatus(_status)
 
         _commands_callback_method = d.pop("CommandsCallbackMethod", UNSET)
         commands_callback_method: HttpMethod | Unset
         if isinstance(_commands_callback_method, Unset):
             commands_callback_method = UNSET
         else:
-            commands_callback_method = HttpMethod._by_value.get(
+            commands_callback_method = _HttpMethod_by_value.get(
                 _commands_callback_method
             ) or HttpMethod(_commands_callback_method)
 
@@ -229,7 +229,7 @@ class UpdateSimRequest:
         if isinstance(_sms_fallback_method, Unset):
             sms_fallback_method = UNSET
         else:
-            sms_fallback_method = HttpMethod._by_value.get(
+            sms_fallback_method = _HttpMethod_by_value.get(
                 _sms_fallback_method
             ) or HttpMethod(_sms_fallback_method)
 
@@ -240,7 +240,7 @@ class UpdateSimRequest:
         if isinstance(_sms_method, Unset):
             sms_method = UNSET
         else:
-            sms_method = HttpMethod._by_value.get(_sms_method) or HttpMethod(
+            sms_method = _HttpMethod_by_value.get(_sms_method) or HttpMethod(
                 _sms_method
             )
 
@@ -251,7 +251,7 @@ class UpdateSimRequest:
         if isinstance(_voice_fallback_method, Unset):
             voice_fallback_method = UNSET
         else:
-            voice_fallback_method = HttpMethod._by_value.get(
+            voice_fallback_method = _HttpMethod_by_value.get(
                 _voice_fallback_method
             ) or HttpMethod(_voice_fallback_method)
 
@@ -262,7 +262,7 @@ class UpdateSimRequest:
         if isinstance(_voice_method, Unset):
             voice_method = UNSET
         else:
-            voice_method = HttpMethod._by_value.get(_voice_method) or HttpMethod(
+            voice_method = _HttpMethod_by_value.get(_voice_method) or HttpMethod(
                 _voice_method
             )
 
@@ -273,7 +273,7 @@ class UpdateSimRequest:
         if isinstance(_reset_status, Unset):
             reset_status = UNSET
         else:
-            reset_status = SimResetStatus._by_value.get(
+            reset_status = _SimResetStatus_by_value.get(
                 _reset_status
             ) or SimResetStatus(_reset_status)
 
@@ -318,3 +318,8 @@ class UpdateSimRequest:
 
     def __contains__(self, key: str) -> bool:
         return key in self.additional_properties
+
+
+_HttpMethod_by_value = HttpMethod._by_value
+_SimResetStatus_by_value = SimResetStatus._by_value
+_SimStatus_by_value = SimStatus._by_value
