@@ -9,7 +9,7 @@ which were never started.
 from __future__ import annotations
 
 import logging
-import math
+from collections import deque
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
@@ -22,11 +22,14 @@ from collections.abc import (
     Sized,
 )
 from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 import attrs
 
 from . import _runtime
+
+if TYPE_CHECKING:
+    from ._pacing import Limiter
 
 T = TypeVar("T")
 
@@ -102,6 +105,7 @@ class _State:
         "interrupted",
         "iterator",
         "limit",
+        "limiter",
         "on_progress",
         "running",
         "started",
@@ -135,6 +139,8 @@ class _State:
         self.unstarted: list[str] = []
         # A sync source's iterator: the rest of a collection is listed as unstarted.
         self.iterator: Iterator[str] | None = None
+        # The client's cap, when the batch runs under it: calls start only as it has room.
+        self.limiter: Limiter | None = None
 
     def bound(self) -> int:
         if self.concurrency is not None:
@@ -371,12 +377,25 @@ async def _run(
     import anyio  # deferred: keeps `import twilio_wireless` light
     import anyio.lowlevel
 
-    # Unbounded: at most `state.bound()` results ever wait (see below), and it may change.
-    send, finished = anyio.create_memory_object_stream[BatchResult[T]](math.inf)
+    # Results not yet handed out: at most `state.bound()` ever wait (see below). `wake` is
+    # set by a result, or by the cap freeing a slot, while the loop waits for either.
+    ready: deque[BatchResult[T]] = deque()
+    wake: _runtime.Event | None = None
     running = state.running
+    limiter = state.limiter
     source = _aiter(sids, state)
     exhausted = False
     completed = False
+    # Calls started since the loop last waited: not holding their slot yet (a `yield` to
+    # the caller need not let them run, so this outlives one pass).
+    fresh = 0
+
+    def finish(result: BatchResult[T]) -> None:
+        nonlocal wake
+        ready.append(result)
+        if wake is not None:
+            wake.set()
+            wake = None
 
     def start(sid: str) -> None:
         index = state.started
@@ -384,14 +403,17 @@ async def _run(
 
         async def one() -> None:
             try:
-                result = await _one_result(call, sid)
+                try:
+                    result = BatchResult(sid, value=await call(sid))
+                except Exception as error:  # one SIM's failure never aborts the batch
+                    result = BatchResult(sid, error=error)
             except BaseException as error:  # cancelled
                 del running[handle[0]]
                 if state.stopping:
                     state.interrupted.append((index, sid))
                 else:  # by someone else: still a result
                     state.failed += 1
-                    send.send_nowait(BatchResult(sid, error=error))
+                    finish(BatchResult(sid, error=error))
                 raise
             del running[handle[0]]
             if result.error is None:
@@ -401,7 +423,7 @@ async def _run(
             if state.stopping:
                 state.undelivered.append(result)
             else:
-                send.send_nowait(result)
+                finish(result)
 
         handle.append(_runtime.spawn(one))
         running[handle[0]] = (index, sid)
@@ -410,27 +432,46 @@ async def _run(
     try:
         while True:
             # New calls start only as results are taken: at most `bound()` in progress,
-            # and never more than that many results waiting.
-            waiting = finished.statistics().current_buffer_used
+            # and never more than that many results waiting. Under the client's cap, only
+            # as it has room too: a call started beyond it would only queue for a slot
+            # (thousands of them, each a task and a wake-up, slowing those in flight).
             bound = state.bound()
             before = state.started
-            while not exhausted and len(running) + waiting < bound:
+            full = False
+            while not exhausted and len(running) + len(ready) < bound:
+                if limiter is not None and fresh >= limiter.room():
+                    full = True
+                    break
                 try:
                     sid = await anext(source)
                 except StopAsyncIteration:
                     exhausted = True
                     break
                 start(sid)
+                fresh += 1
                 if (state.started - before) % _START_BURST == 0:
                     # Let the calls started so far send their requests while the rest are
                     # started: 10,000 at once would hold the loop for a second first.
                     await anyio.lowlevel.checkpoint()
+                    fresh = 0
             if state.started != before:
                 state.report()
-            if exhausted and not running and not finished.statistics().current_buffer_used:
-                completed = True
-                return
-            result = await finished.receive()
+            if not ready:
+                if exhausted and not running:
+                    completed = True
+                    return
+                event = wake = _runtime.new_event()
+                if full and limiter is not None:
+                    limiter.watch(event)
+                try:
+                    await event.wait()  # set by others only: the calls started have run
+                finally:
+                    wake = None
+                    if full and limiter is not None:
+                        limiter.unwatch(event)
+                fresh = 0
+                continue
+            result = ready.popleft()
             try:
                 state.report()
             except BaseException:
@@ -440,9 +481,7 @@ async def _run(
     finally:
         # Left after the last result was taken: that is not stopping early.
         completed = completed or (
-            (exhausted or state.started == state.total)
-            and not running
-            and not finished.statistics().current_buffer_used
+            (exhausted or state.started == state.total) and not running and not ready
         )
         state.stopping = True
         handles = list(running)
@@ -457,23 +496,11 @@ async def _run(
             state.unstarted.append(sid)
             state.started -= 1
         running.clear()
-        while True:
-            try:
-                state.undelivered.append(finished.receive_nowait())
-            except anyio.WouldBlock:
-                break
-        send.close()
-        finished.close()
+        state.undelivered.extend(ready)
+        ready.clear()
         if not completed:
             state.stop(sids)
         await source.aclose()
-
-
-async def _one_result(call: Callable[[str], Awaitable[T]], sid: str) -> BatchResult[T]:
-    try:
-        return BatchResult(sid, value=await call(sid))
-    except Exception as error:  # one SIM's failure never aborts the batch
-        return BatchResult(sid, error=error)
 
 
 async def _aiter(

@@ -26,11 +26,12 @@ CPython 3.11):
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 import attrs
 
@@ -188,6 +189,7 @@ class Limiter:
         "_slow",
         "_successes",
         "_waiters",
+        "_watchers",
         "in_flight",
         "limit",
     )
@@ -198,6 +200,8 @@ class Limiter:
         self.in_flight = 0
         """Slots held now (it may exceed `limit` for a while just after a decrease)."""
         self._waiters: deque[_runtime.Event] = deque()
+        # Events set at the next release: batches waiting for a free slot to start a call.
+        self._watchers: list[_runtime.Event] = []
         self._adaptive = policy is not None
         self._ceiling = limit if policy is None else policy.ceiling
         self._floor = limit if policy is None else policy.floor
@@ -223,6 +227,20 @@ class Limiter:
             self.in_flight += 1
             return True
         return False
+
+    def room(self) -> int:
+        """Slots free now (none while anyone waits for one)."""
+        return 0 if self._waiters else max(0, self.limit - self.in_flight)
+
+    def watch(self, event: _runtime.Event) -> None:
+        """Set `event` at the next release: a batch starts its next calls only as slots
+        free up, instead of queueing thousands of them here."""
+        self._watchers.append(event)
+
+    def unwatch(self, event: _runtime.Event) -> None:
+        """Forget an event of `watch()` that was set otherwise (or not at all)."""
+        with contextlib.suppress(ValueError):
+            self._watchers.remove(event)
 
     async def acquire(self) -> None:
         """Wait for a slot (first come, first served), then for the shared cap's."""
@@ -252,6 +270,8 @@ class Limiter:
                 self._shared.release()
             if self._waiters:
                 self._grant()
+        if self._watchers:
+            self._notify()
 
     async def __aenter__(self) -> None:
         if not self.try_acquire():
@@ -290,6 +310,13 @@ class Limiter:
         self.in_flight -= 1
         if self._waiters:
             self._grant()
+        if self._watchers:
+            self._notify()
+
+    def _notify(self) -> None:
+        watchers, self._watchers = self._watchers, []
+        for event in watchers:
+            event.set()
 
     def _grant(self) -> None:
         # A slot is handed over (counted here), so nobody can take it between the set()
@@ -330,8 +357,10 @@ class Limiter:
         logger.debug("concurrency cap %d -> %d after HTTP 429%s", old, new, code)
 
 
-async def admitted(call: Callable[[], Awaitable[T]], policy: RetryPolicy, clock: Clock) -> T:
-    """`call()`, run again while it fails with a 429 its retries gave up on by count.
+async def admitted(
+    call: Callable[..., Awaitable[T]], policy: RetryPolicy, clock: Clock, *args: Any
+) -> T:
+    """`call(*args)`, run again while it fails with a 429 its retries gave up on by count.
 
     For a batch's calls: a 429 means the server refused without acting (safe to send
     again, even a create), and while the cap shrinks a fleet item should wait its turn
@@ -343,7 +372,7 @@ async def admitted(call: Callable[[], Awaitable[T]], policy: RetryPolicy, clock:
     runs = 1
     while True:
         try:
-            return await call()
+            return await call(*args)
         except RateLimitError as error:
             if (
                 policy.max_attempts <= 1

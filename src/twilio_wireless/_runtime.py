@@ -110,10 +110,14 @@ class _AsyncioTask:
     def __init__(self, run: Callable[[], Awaitable[None]]) -> None:
         import asyncio
 
-        async def main() -> None:
-            await run()
+        awaitable = run()
+        if not asyncio.iscoroutine(awaitable):  # e.g. a Future: a task needs a coroutine
 
-        self._task = asyncio.get_running_loop().create_task(main())
+            async def main() -> None:
+                await awaitable
+
+            awaitable = main()
+        self._task = asyncio.get_running_loop().create_task(awaitable)
 
     def cancel(self) -> None:
         self._task.cancel()

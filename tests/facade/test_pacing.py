@@ -429,3 +429,30 @@ async def test_create_many_in_a_429_storm_sends_each_command_once_and_fails_none
     ]
     assert sorted(r.form["Sim"][0] for r in created) == sorted(sids)
     assert progress[-1].done == len(sids)
+
+
+async def test_a_batch_under_the_cap_starts_calls_only_as_slots_free_up() -> None:
+    # A call started beyond the cap would only queue for a slot: thousands of them in a
+    # fleet batch (tasks, wake-ups, memory) while the first hundred are in flight.
+    from twilio_wireless._batch import BatchResults
+
+    limiter = Limiter(3)
+    most_queued = 0
+
+    async def call(sid: str) -> str:
+        nonlocal most_queued
+        async with limiter:
+            most_queued = max(most_queued, len(limiter._waiters))
+            for _ in range(3):
+                await anyio.lowlevel.checkpoint()
+        for _ in range(5):  # then waits for the SIM to settle, holding no slot
+            await anyio.lowlevel.checkpoint()
+        return sid
+
+    sids = [f"DE{n:032x}" for n in range(30)]
+    results = BatchResults(sids, call, limit=lambda: limiter.limit * 40)
+    results._state.limiter = limiter
+    assert sorted([r.value async for r in results]) == sids  # type: ignore[type-var]
+    assert most_queued == 0
+    assert limiter.in_flight == 0
+    assert limiter._watchers == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -65,16 +66,15 @@ class Resource:
         policy, clock = requester.options.retry, requester.clock
         limiter = requester.connection.limiter()
 
-        async def one(item: str) -> T:
-            return await admitted(lambda: call(item), policy, clock)
-
-        return BatchResults(
+        results = BatchResults(
             items,
-            one,
+            functools.partial(admitted, call, policy, clock),  # admitted(call, ..., item)
             concurrency=concurrency,
             limit=None if limiter is None else (lambda: limiter.limit * per_request),
             on_progress=on_progress,
         )
+        results._state.limiter = limiter  # calls start only as the cap has room
+        return results
 
     async def _send(
         self,
