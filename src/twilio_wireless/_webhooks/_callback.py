@@ -111,7 +111,8 @@ class CallbackResult:
     """How a `StatusCallbackReceiver` answered one request.
 
     Send `status_code` with `reason` as a `text/plain` body and `headers` (e.g. `Allow`
-    on a 405): that is what the receiver's own ASGI app does.
+    on a 405): that is what the receiver's own ASGI app does, except that it acknowledges
+    an accepted callback with an empty 200 (Twilio reads only the status).
 
     Attributes:
         status_code: 200 accepted (or a duplicate acknowledged), 400 not a SIM status
