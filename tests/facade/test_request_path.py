@@ -142,3 +142,25 @@ def test_an_invalid_next_page_url_is_a_value_error(url: str) -> None:
 
     with pytest.raises(ValueError, match="invalid next_page_url"):
         _server_path_and_query(url)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"Status": "active", "CallbackUrl": "https://gw.example.com/cb?tenant=7&x=a b"},
+        {"UniqueName": "é plan&co+", "Empty": "", "None": None, "Flag": True},
+        {"Long": "ü/" * 150, "List": ["a=b", "c d", 3]},
+    ],
+)
+def test_form_bodies_are_urlencode_pair_for_pair(fields: dict[str, Any]) -> None:
+    from urllib.parse import urlencode
+
+    from twilio_wireless._wire import _text, encode_pairs
+
+    pairs = [
+        (name, _text(item))
+        for name, value in fields.items()
+        for item in (value if isinstance(value, list) else [value])
+    ]
+    for _ in range(2):  # again: short texts come from the cache the second time
+        assert encode_pairs(fields) == urlencode(pairs)
