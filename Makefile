@@ -98,9 +98,9 @@ soak-smoke: $(STAMP)
 # Fleet activation (bench/fleet.py): 10,000 SIMs against the simulator server with Twilio's
 # account limit (100 requests in flight, 50 ms each, 2 s settle): the SDK with status
 # callbacks and polling, the official twilio package, and two processes sharing a Redis
-# cap. `bench-fleet` (~3 min; `make bench` runs it too) writes the FLEET section of
-# BENCHMARKS.md; CI runs `fleet-smoke` (500 SIMs, ~15 s). Targets are reported, never
-# enforced: either fails only if the harness breaks.
+# cap. `bench-fleet` (~5 min: 3 runs per row, the median reported; `make bench` runs it
+# too) writes the FLEET section of BENCHMARKS.md; CI runs `fleet-smoke` (500 SIMs, ~15 s).
+# Targets are reported, never enforced: either fails only if the harness breaks.
 .PHONY: bench-fleet fleet-smoke
 
 bench-fleet: $(BENCH_STAMP)
