@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import statistics
 import time
@@ -157,3 +158,61 @@ async def test_cli_answers_kept_alive_requests_without_delay() -> None:
                 await client.sims.fetch("sim-000001")
                 took.append(time.perf_counter() - started)
         assert statistics.median(took) < 0.025, took  # ~1 ms; 40+ ms with Nagle's delay
+
+
+class _RecordingTransport(asyncio.WriteTransport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+        self.closed = self.aborted = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.writes.append(bytes(data))
+
+    def is_closing(self) -> bool:
+        return self.closed or self.aborted
+
+    def close(self) -> None:
+        self.closed = True
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def get_write_buffer_size(self) -> int:
+        return 7
+
+
+async def test_an_answers_head_and_body_leave_in_one_write() -> None:
+    # uvicorn writes the head, then the body: two sends (and often two packets) per answer.
+    from twilio_wireless.simulator.__main__ import _PairedWrites
+
+    transport = _RecordingTransport()
+    paired = _PairedWrites(transport)
+    paired.write(b"HTTP/1.1 200 OK\r\n\r\n")
+    paired.write(b"")  # nothing: still held
+    assert transport.writes == []
+    paired.write(b"{}")
+    assert transport.writes == [b"HTTP/1.1 200 OK\r\n\r\n{}"]
+    paired.write(b"alone")  # no second write in this step: it leaves at the next one
+    assert transport.writes[1:] == []
+    await asyncio.sleep(0)
+    assert transport.writes[1:] == [b"alone"]
+    paired.write(b"last")
+    paired.close()  # what was written goes out before the connection closes
+    assert transport.writes[2:] == [b"last"]
+    assert transport.closed
+    await asyncio.sleep(0)
+    assert transport.writes[3:] == []
+
+
+async def test_an_aborted_connection_sends_nothing_held() -> None:
+    from twilio_wireless.simulator.__main__ import _PairedWrites
+
+    transport = _RecordingTransport()
+    paired = _PairedWrites(transport)
+    paired.write(b"HTTP/1.1 200 OK\r\n\r\n")
+    paired.abort()
+    await asyncio.sleep(0)
+    assert transport.writes == []
+    assert transport.aborted
+    assert paired.get_write_buffer_size() == 7  # everything else is the transport's

@@ -21,8 +21,8 @@ import logging
 import socket
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ._config import DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, SimulatorConfig
 from ._delivery import SERVER_TRANSPORT, ConnectionDropped, Receive, Scope, Send
@@ -245,13 +245,71 @@ def _exposing_transport(base: type[asyncio.Protocol]) -> type[asyncio.Protocol]:
 
     class ExposingTransport(base):  # type: ignore[misc,valid-type]
         def connection_made(self, transport: asyncio.BaseTransport) -> None:
-            super().connection_made(transport)
+            writing = (
+                _PairedWrites(transport)
+                if isinstance(transport, asyncio.WriteTransport)
+                else transport
+            )
+            super().connection_made(writing)
             app = getattr(self, "app", None)
             if app is not None:  # uvicorn's protocols call self.app for each request
-                self.app = _WithTransport(app, transport)
+                # The app's close() sends what was written first, as uvicorn's would.
+                self.app = _WithTransport(app, writing)
 
     ExposingTransport.__name__ = ExposingTransport.__qualname__ = f"Simulator{base.__name__}"
     return ExposingTransport
+
+
+class _PairedWrites:
+    """A connection's transport that sends two writes made in one step of the loop at once.
+
+    uvicorn writes an answer's status line and headers, then its body: two sends, and
+    often two packets the client reads (and wakes up for) one by one. The first write is
+    held until the next one, which leaves with it, or until the loop's next step. Every
+    other method is the transport's own.
+    """
+
+    def __init__(self, transport: asyncio.WriteTransport) -> None:
+        self._transport = transport
+        self._held: bytes | None = None
+        self._flushing: asyncio.Handle | None = None
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        if not data:
+            return
+        held = self._held
+        if held is None:
+            self._held = bytes(data)
+            self._flushing = asyncio.get_running_loop().call_soon(self._flush)
+            return
+        self._held = None
+        if self._flushing is not None:
+            self._flushing.cancel()
+            self._flushing = None
+        self._transport.write(held + bytes(data))
+
+    def writelines(self, chunks: Iterable[bytes | bytearray | memoryview]) -> None:
+        self.write(b"".join(chunks))
+
+    def _flush(self) -> None:
+        held, self._held, self._flushing = self._held, None, None
+        if held is not None and not self._transport.is_closing():
+            self._transport.write(held)
+
+    def write_eof(self) -> None:
+        self._flush()
+        self._transport.write_eof()
+
+    def close(self) -> None:
+        self._flush()  # what was written goes first, as with the transport itself
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._held = None
+        self._transport.abort()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 class _WithTransport:
@@ -260,7 +318,7 @@ class _WithTransport:
     def __init__(
         self,
         app: Callable[[Scope, Receive, Send], Awaitable[None]],
-        transport: asyncio.BaseTransport,
+        transport: asyncio.BaseTransport | _PairedWrites,
     ) -> None:
         self._app = app
         self._extension = {"transport": transport}
