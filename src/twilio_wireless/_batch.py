@@ -433,13 +433,14 @@ async def _run(
         while True:
             # New calls start only as results are taken: at most `bound()` in progress,
             # and never more than that many results waiting. Under the client's cap, only
-            # as it has room too: a call started beyond it would only queue for a slot
-            # (thousands of them, each a task and a wake-up, slowing those in flight).
+            # as it has room too (and a few to stand by): a call started beyond it would
+            # only queue for a slot (thousands of them, each a task and a wake-up, slowing
+            # those in flight).
             bound = state.bound()
             before = state.started
             full = False
             while not exhausted and len(running) + len(ready) < bound:
-                if limiter is not None and fresh >= limiter.room():
+                if limiter is not None and fresh >= limiter.room() + _standby(limiter):
                     full = True
                     break
                 try:
@@ -501,6 +502,13 @@ async def _run(
         if not completed:
             state.stop(sids)
         await source.aclose()
+
+
+def _standby(limiter: Limiter) -> int:
+    # Calls let wait for a slot: a freed slot goes straight to one of them (a batch that
+    # started calls only on a free slot would take two steps of the loop more per call),
+    # while a tenth of the cap keeps the queue short.
+    return limiter.limit // 10 + 1
 
 
 async def _aiter(

@@ -229,8 +229,8 @@ class Limiter:
         return False
 
     def room(self) -> int:
-        """Slots free now (none while anyone waits for one)."""
-        return 0 if self._waiters else max(0, self.limit - self.in_flight)
+        """Slots free now, less the calls already waiting for one (negative: more wait)."""
+        return self.limit - self.in_flight - len(self._waiters)
 
     def watch(self, event: _runtime.Event) -> None:
         """Set `event` at the next release: a batch starts its next calls only as slots
