@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 import attrs
 
 from . import _runtime
+from ._checks import is_count
 
 if TYPE_CHECKING:
     from ._pacing import Limiter
@@ -236,9 +237,7 @@ class BatchResults(Generic[T]):
         limit: Callable[[], int] | None = None,
         on_progress: Callable[[BatchProgress], object] | None = None,
     ) -> None:
-        if concurrency is not None and (
-            isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1
-        ):
+        if concurrency is not None and not is_count(concurrency):
             raise ValueError(
                 f"concurrency: {concurrency!r} is not valid; expected an int >= 1 or None"
             )

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from . import _transport
+from ._checks import check_count
 from ._clock import Clock, check_clock
 from ._http import Connection, Requester, RequestOptions
 from ._pacing import DEFAULT_CONCURRENCY, AdaptiveConcurrency, limiter_for
@@ -160,14 +161,7 @@ class WirelessClient:
             raise ValueError(f"http_client: expected an httpx.AsyncClient, got {http_client!r}")
         if not allow_insecure_http:
             _refuse_cleartext(resolved_url, http_client)
-        if isinstance(max_connections, bool) or not isinstance(max_connections, int):
-            raise ValueError(
-                f"max_connections: {max_connections!r} is not valid; expected an int >= 1"
-            )
-        if max_connections < 1:
-            raise ValueError(
-                f"max_connections: {max_connections!r} is not valid; expected an int >= 1"
-            )
+        check_count("max_connections", max_connections)
         if (
             isinstance(keepalive_expiry, bool)
             or not isinstance(keepalive_expiry, int | float)

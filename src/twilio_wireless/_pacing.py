@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 import attrs
 
 from . import _runtime
+from ._checks import count_field, is_count
 from ._errors import APIError, RateLimitError
 from ._retry import RetryPolicy, ran_out_of_time
 
@@ -73,14 +74,9 @@ class SharedLimit(Protocol):
     async def aclose(self) -> None: ...
 
 
-def _count(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{attribute.name}: {value!r} is not valid; expected an int >= 1")
-
-
 def _initial(_: object, attribute: attrs.Attribute[int | None], value: int | None) -> None:
     if value is not None:
-        _count(_, attribute, value)  # type: ignore[arg-type]
+        count_field(_, attribute, value)
 
 
 def _fraction(_: object, attribute: attrs.Attribute[float], value: float) -> None:
@@ -128,10 +124,10 @@ class AdaptiveConcurrency:
     `WirelessClient(max_concurrency=20)` (an int) is a fixed cap; `None`, no cap at all.
     """
 
-    ceiling: int = attrs.field(default=100, validator=_count)
+    ceiling: int = attrs.field(default=100, validator=count_field)
     initial: int | None = attrs.field(default=None, validator=_initial)
-    floor: int = attrs.field(default=1, validator=_count)
-    increase: int = attrs.field(default=1, validator=_count)
+    floor: int = attrs.field(default=1, validator=count_field)
+    increase: int = attrs.field(default=1, validator=count_field)
     decrease: float = attrs.field(default=0.5, validator=_fraction)
     shared: SharedLimit | None = attrs.field(default=None, validator=_shared)
 
@@ -161,7 +157,7 @@ def limiter_for(setting: object) -> Limiter | None:
         return None
     if isinstance(setting, AdaptiveConcurrency):
         return Limiter(setting.start, setting)
-    if isinstance(setting, bool) or not isinstance(setting, int) or setting < 1:
+    if not is_count(setting):
         raise ValueError(
             f"max_concurrency: {setting!r} is not valid; expected an int >= 1, a "
             "twilio_wireless.AdaptiveConcurrency or None"

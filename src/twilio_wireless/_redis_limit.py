@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from . import _runtime
+from ._checks import check_count
 
 if TYPE_CHECKING:
     import asyncio
@@ -95,8 +96,7 @@ class RedisConcurrency:
             raise ValueError(f"url: {shown!r} is not valid; expected a redis:// URL")
         if not isinstance(key, str) or not key:
             raise ValueError(f"key: {key!r} is not valid; expected a non-empty str")
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise ValueError(f"limit: {limit!r} is not valid; expected an int >= 1")
+        check_count("limit", limit)
         if isinstance(lease, bool) or not isinstance(lease, int | float) or not lease >= 0.03:
             raise ValueError(f"lease: {lease!r} is not valid; expected seconds >= 0.03")
         if importlib.util.find_spec("redis") is None:

@@ -9,6 +9,7 @@ from typing import Any, Self
 
 import attrs
 
+from ._checks import count_field
 from ._errors import APIConnectionError, APIError, WirelessError
 
 __all__ = [
@@ -53,11 +54,6 @@ def _positive(_: object, attribute: attrs.Attribute[float], value: float) -> Non
         raise ValueError(f"{attribute.name}: {value!r} is not valid; expected seconds >= 0")
 
 
-def _attempts(_: object, attribute: attrs.Attribute[int], value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"{attribute.name}: {value!r} is not valid; expected an int >= 1")
-
-
 def _deadline(_: object, attribute: attrs.Attribute[Any], value: float | None) -> None:
     if value is not None:
         _positive(_, attribute, value)
@@ -87,7 +83,7 @@ class RetryPolicy:
         on_retry: called with a `RetryEvent` before each wait, to log or count retries.
     """
 
-    max_attempts: int = attrs.field(default=4, validator=_attempts)
+    max_attempts: int = attrs.field(default=4, validator=count_field)
     initial_backoff: float = attrs.field(default=0.5, validator=_positive)
     max_backoff: float = attrs.field(default=8.0, validator=_positive)
     jitter: Callable[[float], float] = full_jitter

@@ -13,6 +13,7 @@ from typing import Any, Final, Self
 from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urlsplit, urlunsplit
 
 from .. import _runtime
+from .._checks import check_count
 from .._clock import Clock, check_clock, wait_event
 from .._signature import (
     _BODY_HASH_PARAM,
@@ -295,8 +296,7 @@ class StatusCallbackReceiver:
             or dedupe_ttl <= 0
         ):
             raise ValueError(f"dedupe_ttl: {dedupe_ttl!r} is not valid; expected seconds > 0")
-        if isinstance(dedupe_size, bool) or not isinstance(dedupe_size, int) or dedupe_size < 1:
-            raise ValueError(f"dedupe_size: {dedupe_size!r} is not valid; expected an int >= 1")
+        check_count("dedupe_size", dedupe_size)
         self._public_url = public_url
         self._public_parts = parts
         # What every signed URL starts and ends with, worked out once: the public URL
