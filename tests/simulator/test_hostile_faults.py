@@ -17,7 +17,7 @@ import pytest
 import trio
 
 import twilio_wireless as tw
-from twilio_wireless.simulator import Fault, FaultRegistry, WirelessSimulator
+from twilio_wireless.simulator import Fault, FaultRegistry, FaultRule, WirelessSimulator
 from twilio_wireless.simulator._faults import parse_size
 
 NO_RESPONSE = "Server disconnected without sending a response."
@@ -99,6 +99,16 @@ def test_rule_options_in_the_string_and_their_overrides() -> None:
     for bad in ("503;times=0", "503;skip=-1", "503;probability=0", "503;probability=2"):
         with pytest.raises(ValueError, match=r"times|skip|probability"):
             faults.add("*", bad)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("times", 0), ("times", True), ("times", 1.5), ("skip", -1), ("skip", False)],
+)
+def test_a_rule_built_directly_checks_its_counts(option: str, value: object) -> None:
+    # The same checks as FaultRegistry.add's: a FaultRule is public and can be built alone.
+    with pytest.raises(ValueError, match=rf"{option}: {value!r} is not valid"):
+        FaultRule("*", Fault(status=503), **{option: value})  # type: ignore[arg-type]
 
 
 def test_add_rule_reads_pattern_equals_spec() -> None:

@@ -390,6 +390,13 @@ class FaultRule:
         pattern = self.pattern.strip()
         if not pattern:
             raise ValueError("fault pattern must not be empty")
+        times = self.times
+        if times is not None and (
+            isinstance(times, bool) or not isinstance(times, int) or times < 1
+        ):
+            raise ValueError(f"times: {times!r} is not valid; expected >= 1 or None")
+        if isinstance(self.skip, bool) or not isinstance(self.skip, int) or self.skip < 0:
+            raise ValueError(f"skip: {self.skip!r} is not valid; expected >= 0")
         if not (
             isinstance(self.probability, int | float)
             and not isinstance(self.probability, bool)
@@ -511,10 +518,6 @@ class FaultRegistry:
         chosen_probability = (
             options.get("probability", 1.0) if probability is _UNSET else probability
         )
-        if chosen_times is not None and (isinstance(chosen_times, bool) or chosen_times < 1):
-            raise ValueError(f"times: {chosen_times!r} is not valid; expected >= 1 or None")
-        if isinstance(chosen_skip, bool) or chosen_skip < 0:
-            raise ValueError(f"skip: {chosen_skip!r} is not valid; expected >= 0")
         # One generator per rule, seeded from the simulator's seed and the rule itself, so
         # adding a rule never changes which requests another rule fails.
         number = self._added + 1
