@@ -430,11 +430,25 @@ def where_the_time_goes(rows: list[Row]) -> list[str]:
     return lines
 
 
-def judge(rows: dict[str, Row]) -> list[tuple[bool | None, str]]:
-    """(passed, what) per target; passed is None for a target whose row was skipped."""
+def judge(
+    rows: dict[str, Row], runs: dict[str, list[Row]] | None = None
+) -> list[tuple[bool | None, str]]:
+    """(passed, what) per target; passed is None for a target whose row was skipped.
+
+    Wall time is judged on the row (its median run); what must not happen at all (429s
+    surfaced, items failed, SIMs left inactive), 429s on the wire and requests per SIM on
+    the worst of all its runs (`runs`, by row name): a median never hides a bad run.
+    """
     checks: list[tuple[bool | None, str]] = []
+    runs = runs or {}
     sdk = rows.get("sdk_callbacks")
     if sdk is not None and not sdk.skipped:
+        every = runs.get("sdk_callbacks") or [sdk]
+        surfaced = max(run.surfaced_429 for run in every)
+        wire = max(every, key=lambda run: run.wire_429 / max(run.requests, 1))
+        per_sim = max(run.per_sim for run in every)
+        failed = max(run.failed for run in every)
+        active = min(run.active_after for run in every)
         checks += [
             (
                 sdk.ratio <= MAX_WALL_RATIO,
@@ -443,41 +457,41 @@ def judge(rows: dict[str, Row]) -> list[tuple[bool | None, str]]:
                 f"{sdk.wall:.1f} s vs {sdk.bound:.1f} s)",
             ),
             (
-                sdk.surfaced_429 == 0,
-                f"items failed by 429 (surfaced to the caller) = 0 ({sdk.surfaced_429:,})",
+                surfaced == 0,
+                f"items failed by 429 (surfaced to the caller) = 0 ({surfaced:,})",
             ),
             (
-                sdk.wire_429 <= MAX_WIRE_429 * sdk.requests,
+                wire.wire_429 <= MAX_WIRE_429 * wire.requests,
                 f"429s on the wire / requests <= {MAX_WIRE_429:.0%} (aim <= {AIM_WIRE_429:.0%}: "
-                f"{'met' if sdk.wire_429 <= AIM_WIRE_429 * sdk.requests else 'missed'}; "
-                f"{sdk.wire_429:,} / {sdk.requests:,} = {sdk.wire_429 / max(sdk.requests, 1):.2%})",
+                f"{'met' if wire.wire_429 <= AIM_WIRE_429 * wire.requests else 'missed'}; "
+                f"{wire.wire_429:,} / {wire.requests:,} = "
+                f"{wire.wire_429 / max(wire.requests, 1):.2%})",
             ),
             (
-                sdk.per_sim <= MAX_REQ_PER_SIM,
+                per_sim <= MAX_REQ_PER_SIM,
                 f"requests per SIM with callbacks <= {MAX_REQ_PER_SIM} (aim {AIM_REQ_PER_SIM}: "
-                f"{'met' if sdk.per_sim <= AIM_REQ_PER_SIM else 'missed'}; {sdk.per_sim:.3f})",
+                f"{'met' if per_sim <= AIM_REQ_PER_SIM else 'missed'}; {per_sim:.3f})",
+            ),
+            (
+                active == sdk.sims and failed == 0,
+                f"every SIM active, none failed ({active:,} active, {failed:,} failed)",
             ),
         ]
-        done = sdk.active_after == sdk.sims and sdk.failed == 0
-        checks.append(
-            (
-                done,
-                f"every SIM active, none failed ({sdk.active_after:,} active, "
-                f"{sdk.failed:,} failed)",
-            )
-        )
     shared = rows.get("sdk_shared_2proc")
     if shared is not None and shared.skipped:
         checks.append((None, f"two processes sharing one account: skipped ({shared.skipped})"))
     elif shared is not None and sdk is not None and not sdk.skipped:
+        every = runs.get("sdk_shared_2proc") or [shared]
+        failed = max(run.failed for run in every)
+        active = min(run.active_after for run in every)
         ratio = shared.wall / sdk.wall if sdk.wall else 0.0
         # The issue's aim for this row, not a gate: reported on the gate's line.
         aim = "met" if ratio <= AIM_SHARED_RATIO else "missed"
         checks.append(
             (
-                shared.failed == 0 and shared.active_after == shared.sims,
+                failed == 0 and active == shared.sims,
                 f"two processes sharing one account (Redis cap): 0 items failed "
-                f"({shared.failed:,}; {shared.active_after:,} of {shared.sims:,} active) "
+                f"({failed:,}; {active:,} of {shared.sims:,} active) "
                 f"(aim: wall <= {AIM_SHARED_RATIO} x one process: {aim}; "
                 f"{shared.wall:.1f} s vs {sdk.wall:.1f} s: {ratio:.2f}x)",
             )
@@ -524,6 +538,7 @@ def main() -> int:
         parser.error(f"--runs: {args.runs} is not valid; expected an int >= 1")
     started = time.monotonic()
     rows: dict[str, Row] = {}
+    all_runs: dict[str, list[Row]] = {}
     walls: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="fleet-") as scratch:
         for name in args.rows:
@@ -539,9 +554,10 @@ def main() -> int:
             # Timings swing 20-30% between runs on these VMs: the median run stands for
             # the row (all its figures from that one run), with every run's wall beside it.
             runs.sort(key=lambda row: row.wall)
-            rows[name] = runs[(len(runs) - 1) // 2]
+            rows[name] = runs[len(runs) // 2]  # of an even number, the slower middle one
+            all_runs[name] = runs
             walls[name] = [row.wall for row in runs]
-    checks = judge(rows)
+    checks = judge(rows, all_runs)
     if args.timeline is not None:
         args.timeline.write_text(json.dumps({n: r.timeline for n, r in rows.items()}))
     lines = [
@@ -564,8 +580,9 @@ def main() -> int:
         "`AdaptiveConcurrency(shared=RedisConcurrency(..., limit=100))`; its wall time runs "
         "from the first start to the last end).",
         f"- Each row ran {args.runs} time(s), each in fresh processes against a fresh "
-        "server; the row shows its median run by wall time (every figure from that run). "
-        "Wall times of all runs: "
+        "server; the row shows its median run by wall time (every figure from that run); "
+        "429s, failures, requests per SIM and SIMs left inactive are judged on the worst "
+        "run. Wall times of all runs: "
         + "; ".join(
             f"{name} " + ", ".join(f"{wall:.1f}" for wall in walls[name]) + " s" for name in rows
         )
