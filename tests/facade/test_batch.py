@@ -50,6 +50,31 @@ async def test_update_many_yields_mixed_outcomes_and_never_aborts(
     assert results[sid(3)].value.status == "active"
 
 
+async def test_update_many_sends_each_sim_the_same_form_as_update(
+    httpx_mock: HTTPXMock, fast_client: tw.WirelessClient
+) -> None:
+    # The fields are checked and encoded once for the whole batch: each SIM's request is
+    # still what update() sends it, to its own URL.
+    fields = {"friendly_name": "é tracker&co", "status": "active", "callback_method": "GET"}
+    targets = [sid(1), sid(2), "unique-name"]
+    for target, answered in zip(targets, [sid(1), sid(2), sid(3)], strict=True):
+        httpx_mock.add_response(
+            url=f"{BASE}/v1/Sims/{target}",
+            method="POST",
+            json=bodies.sim(answered, status="active"),
+            is_reusable=target == sid(1),  # update() then update_many()
+        )
+    await fast_client.sims.update(sid(1), **fields)  # type: ignore[arg-type]
+    single = httpx_mock.get_requests()[0]
+    results = [r async for r in fast_client.sims.update_many(targets, **fields)]  # type: ignore[arg-type]
+    assert all(r.ok for r in results), [r.error for r in results]
+    sent = {str(request.url): request for request in httpx_mock.get_requests()[1:]}
+    assert sorted(sent) == sorted(f"{BASE}/v1/Sims/{target}" for target in targets)
+    for request in sent.values():
+        assert request.content == single.content
+        assert request.headers["content-type"] == single.headers["content-type"]
+
+
 async def test_update_many_keeps_at_most_concurrency_in_flight(
     httpx_mock: HTTPXMock, fast_client: tw.WirelessClient
 ) -> None:

@@ -181,12 +181,26 @@ class SimsResource(Resource):
             ValueError: an argument is invalid; nothing was sent.
         """
         sid = p.path_identifier(update_sim, "sid", sid, prefix="DE")
-        values = _update_values(fields)
+        return await self._begin_checked(sid, _update_values(fields))
+
+    async def _begin_checked(
+        self, sid: str, values: dict[str, Any], batch: dict[str, Any] | None = None
+    ) -> SimStatusChange:
+        """`begin_update()` of checked values. `batch`: shared by the SIMs of one
+        update_many, which all send the same form data, built once (for the first)."""
         requester = self._requester
         status: sim_status.SimStatus | None = values.get("status")
         reset = "reset_status" in values
         waiter = _expect_callback(requester, sid, values, status)
-        request = requester.build_request(update_sim.request_kwargs_from(sid, params=values))
+        data = None if batch is None else batch.get("data")
+        if data is None:
+            kwargs = update_sim.request_kwargs_from(sid, params=values)
+            if batch is not None:
+                batch["data"] = kwargs.get("data")
+        else:
+            kwargs = update_sim.request_kwargs(sid)  # the same body as the first SIM's
+            kwargs["data"] = data
+        request = requester.build_request(kwargs)
         try:
             response = await requester.send(request, idempotent=True)  # sets fields to values
             sim: Sim = requester.parse(response, update_sim.parse_response)
@@ -264,10 +278,20 @@ class SimsResource(Resource):
         Raises:
             ValueError: an argument is invalid; nothing was sent.
         """
-        _update_values(fields)  # refuse bad fields before anything is sent
+        values = _update_values(fields)  # refuse bad fields before anything is sent
+        batch: dict[str, Any] = {}  # every SIM is sent the same fields: checked, built once
+
+        async def one(sid: str) -> Sim:
+            sid = p.path_identifier(update_sim, "sid", sid, prefix="DE")
+            change = await self._begin_checked(sid, dict(values), batch)
+            if not wait:
+                assert change.initial is not None
+                return change.initial
+            return await change.wait()
+
         return self._paced_batch(
             sids,
-            lambda sid: self.update(sid, wait=wait, **fields),
+            one,
             concurrency=concurrency,
             on_progress=on_progress,
             # A SIM waiting for its change to settle sends a poll now and then (or nothing,
