@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Protocol, cast
+from typing import Protocol, cast
 
-if TYPE_CHECKING:
-    from ._runtime import Event
+from . import _runtime
 
 __all__ = ["SYSTEM_CLOCK", "Clock", "SystemClock", "check_clock", "wait_event"]
 
@@ -67,7 +66,7 @@ def check_clock(value: object) -> Clock:
 
 
 async def wait_event(
-    event: Event, seconds: float, sleep: Callable[[float], Awaitable[object]]
+    event: _runtime.Event, seconds: float, sleep: Callable[[float], Awaitable[object]]
 ) -> bool:
     """Wait until `event` is set or `seconds` pass as `sleep` measures them; True if set."""
     seconds = max(seconds, 0.0)
@@ -76,8 +75,6 @@ async def wait_event(
         # comes first. Per wait, the task-and-cancel way below leaves a CancelledError with
         # its traceback and frames in reference cycles that only the cyclic GC frees: in a
         # 10,000-SIM batch that garbage made gen-2 collections a fifth of the CPU.
-        from . import _runtime
-
         await _runtime.wait_for_event(event, seconds)
         return event.is_set()
     import anyio

@@ -384,19 +384,10 @@ class StatusCallbackReceiver:
         return callback
 
     def _candidate_urls(self, query: str) -> list[str]:
-        """`_signed_urls(query)`, each in every port variant (see `url_variants`)."""
+        """The URLs Twilio may have signed: public_url with the request's raw query, with
+        and without its fragment, each in every port variant (see `url_variants`)."""
         tail = f"?{query}" if query else ""
         return [base + tail + ending for base, ending in self._url_shapes]
-
-    def _signed_urls(self, query: str) -> list[str]:
-        """The URLs Twilio may have signed: public_url with the request's raw query."""
-        parts = self._public_parts._replace(query=query)
-        urls = [urlunsplit(parts._replace(fragment=""))]
-        # A fragment (Twilio's connection overrides, `#rc=2`) is never sent, and it is
-        # not documented whether it is signed: both are accepted.
-        if parts.fragment:
-            urls.append(urlunsplit(parts))
-        return urls
 
     def _forget(self, waiter: CallbackWaiter) -> None:
         self._drop_waiter(waiter._ref)
@@ -555,7 +546,7 @@ class StatusCallbackReceiver:
         return (
             f"{SIGNATURE_HEADER} does not match this request: it is forged, or the "
             "parameters or the URL differ from what Twilio signed (checked against "
-            f"{_redacted(self._signed_urls('')[0])} and the request's query string)"
+            f"{_redacted(self._candidate_urls('')[0])} and the request's query string)"
         )
 
     def _deliver(self, callback: SimStatusCallback, token: str | None) -> CallbackResult:
@@ -613,9 +604,9 @@ class StatusCallbackReceiver:
                 return
             if not message.get("more_body", False):
                 break
-        lowered: dict[str, str] = {}
-        for name, value in scope["headers"]:  # a repeated header: the first one counts
-            lowered.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+        lowered = _lower_headers(
+            (name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]
+        )
         query = scope.get("query_string", b"").decode("latin-1")
         result = self._handle(
             scope["method"], query, lowered, bytes(body), lambda: _scope_url(scope, lowered)
