@@ -11,6 +11,9 @@ from urllib.parse import parse_qsl
 
 import twilio_wireless as tw
 from twilio_wireless.simulator import ManualClock, SimulatorConfig, WirelessSimulator
+from twilio_wireless.simulator._callbacks import NETWORK_CONCURRENCY, CallbackDispatcher
+from twilio_wireless.simulator._clock import RealClock
+from twilio_wireless.simulator._state import OutgoingCallback
 
 IO_TIMEOUT = 5.0
 
@@ -23,6 +26,7 @@ class Hooks:
         self.posts: list[tuple[dict[str, str], dict[str, str]]] = []
         self.in_flight = 0
         self.peak = 0
+        self.arrived = asyncio.Event()  # set by the first POST
         self.server: asyncio.Server | None = None
 
     @property
@@ -42,6 +46,7 @@ class Hooks:
                 }
                 body = await reader.readexactly(int(headers.get("content-length", "0")))
                 self.in_flight += 1
+                self.arrived.set()
                 self.peak = max(self.peak, self.in_flight)
                 await asyncio.sleep(self.delay)
                 self.in_flight -= 1
@@ -85,6 +90,29 @@ async def test_callbacks_go_out_several_at_once_and_signed() -> None:
     for headers, params in server.posts:
         assert validator.validate(url, params, headers["x-twilio-signature"])
         assert headers["i-twilio-idempotency-token"]
+
+
+async def test_callbacks_due_during_a_delivery_do_not_wait_behind_it() -> None:
+    # Changes settle a few at a time: the first callback due starts one delivery, and
+    # those that fall due while it is out must go out beside it, not one after another.
+    def due(sid: str) -> OutgoingCallback:
+        return OutgoingCallback(server.url, "POST", {"SimSid": sid})
+
+    async with hooks(delay=0.5) as server:
+        dispatcher = CallbackDispatcher(
+            transport=None, timeout=IO_TIMEOUT, auth_token="token", clock=RealClock()
+        )
+        try:
+            dispatcher.submit([due("DE0")])
+            await asyncio.wait_for(server.arrived.wait(), IO_TIMEOUT)  # held there 0.5 s
+            dispatcher.submit([due(f"DE{n}") for n in range(1, 40)])
+            await asyncio.wait_for(dispatcher.drain(), IO_TIMEOUT)
+        finally:
+            await dispatcher.aclose()
+    assert sorted(params["SimSid"] for _, params in server.posts) == sorted(
+        f"DE{n}" for n in range(40)
+    )
+    assert server.peak > NETWORK_CONCURRENCY // 2  # one at a time before: a peak of 1
 
 
 async def test_a_refused_connection_is_retried_once_with_the_same_token() -> None:

@@ -142,7 +142,9 @@ class CallbackDispatcher:
         self._network: aiohttp.ClientSession | None = None
         # Each callback with its idempotency token, made once so a retry reuses it.
         self._queue: collections.deque[tuple[OutgoingCallback, str]] = collections.deque()
+        # Delivering: in order in one task (in process), or by workers (over the network).
         self._pump: asyncio.Task[None] | None = None
+        self._workers: set[asyncio.Task[None]] = set()
         self.log: list[CallbackRecord] = []
 
     @property
@@ -158,42 +160,50 @@ class CallbackDispatcher:
     def submit(self, callbacks: list[OutgoingCallback]) -> None:
         # Random, not seeded: receivers may hear from several simulators at once.
         self._queue.extend((callback, str(uuid.uuid4())) for callback in callbacks)
-        if not self._queue or (self._pump is not None and not self._pump.done()):
+        if not self._queue:
             return
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no asyncio loop (sync code, or trio): drain() delivers
             return
-        self._pump = loop.create_task(self._run(), name="twilio-wireless-simulator-callbacks")
+        if self._transport is not None:  # in process (tests): one at a time, in order
+            if self._pump is None or self._pump.done():
+                self._pump = loop.create_task(
+                    self._work(), name="twilio-wireless-simulator-callbacks"
+                )
+            return
+        # Over the network, like Twilio: several at once (their order across SIMs is not
+        # kept, as Twilio's is not), each request cheap (aiohttp). Workers are added as the
+        # queue grows, up to NETWORK_CONCURRENCY: callbacks fall due a few at a time, and
+        # the first few workers alone would deliver a burst one by one.
+        workers = self._workers
+        while len(workers) < min(NETWORK_CONCURRENCY, len(self._queue)):
+            worker = loop.create_task(self._work(), name="twilio-wireless-simulator-callbacks")
+            workers.add(worker)
+            worker.add_done_callback(workers.discard)
 
     @property
     def pending(self) -> int:
         return len(self._queue)
 
-    async def _run(self) -> None:
-        while self._queue:
-            if self._transport is None:
-                # Over the network, like Twilio: several at once (their order across SIMs
-                # is not kept, as Twilio's is not), each request cheap (aiohttp).
-                workers = min(NETWORK_CONCURRENCY, len(self._queue))
-                await asyncio.gather(*(self._work() for _ in range(workers)))
-            else:  # in process (tests): one at a time, in order
-                await self._deliver(*self._queue.popleft())
-
     async def _work(self) -> None:
         while self._queue:
             await self._deliver(*self._queue.popleft())
 
+    def _tasks(self) -> list[asyncio.Task[None]]:
+        """The delivery tasks running now."""
+        pump = self._pump
+        return [*self._workers, *((pump,) if pump is not None and not pump.done() else ())]
+
     async def drain(self) -> None:
         """Wait until every queued callback has been delivered (or has failed)."""
-        pump = self._pump
-        if pump is not None and not pump.done():
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is pump.get_loop():
-                await asyncio.shield(pump)
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        tasks = [task for task in self._tasks() if task.get_loop() is running]
+        if tasks:
+            await asyncio.shield(asyncio.gather(*tasks))
         while self._queue:
             await self._deliver(*self._queue.popleft())
 
@@ -298,14 +308,16 @@ class CallbackDispatcher:
     async def aclose(self) -> None:
         """Stop delivering (queued callbacks are dropped) and close the HTTP client."""
         self._queue.clear()
-        pump, self._pump = self._pump, None
-        if pump is not None and not pump.done():
-            pump.cancel()
-            try:
-                running = asyncio.get_running_loop()
-            except RuntimeError:
-                running = None
-            if running is pump.get_loop():
+        tasks = self._tasks()
+        self._pump = None
+        for task in tasks:
+            task.cancel()
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        for task in tasks:
+            if task.get_loop() is running:
                 with contextlib.suppress(asyncio.CancelledError):
-                    await pump
+                    await task
         await self._close_clients()
