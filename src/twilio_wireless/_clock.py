@@ -13,7 +13,7 @@ from typing import Protocol, cast
 
 from . import _runtime
 
-__all__ = ["SYSTEM_CLOCK", "Clock", "SystemClock", "check_clock", "wait_event"]
+__all__ = ["SYSTEM_CLOCK", "Clock", "SystemClock", "check_clock", "is_system_sleep", "wait_event"]
 
 
 class Clock(Protocol):
@@ -70,7 +70,7 @@ async def wait_event(
 ) -> bool:
     """Wait until `event` is set or `seconds` pass as `sleep` measures them; True if set."""
     seconds = max(seconds, 0.0)
-    if _is_system_sleep(sleep):
+    if is_system_sleep(sleep):
         # A deadline on the loop's clock: no task, and nothing is cancelled when the event
         # comes first. Per wait, the task-and-cancel way below leaves a CancelledError with
         # its traceback and frames in reference cycles that only the cyclic GC frees: in a
@@ -91,7 +91,8 @@ async def wait_event(
     return event.is_set()
 
 
-def _is_system_sleep(sleep: Callable[[float], Awaitable[object]]) -> bool:
+def is_system_sleep(sleep: Callable[[float], Awaitable[object]]) -> bool:
+    """Whether `sleep` is the system clock's (real time: the loop's own timers serve)."""
     owner = getattr(sleep, "__self__", None)
     return isinstance(owner, SystemClock) and getattr(sleep, "__func__", None) is (
         SystemClock.sleep

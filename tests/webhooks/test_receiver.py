@@ -691,6 +691,38 @@ async def test_closing_a_waiter_ends_a_wait_in_progress() -> None:
     assert await asyncio.wait_for(waiting, 5) is None
 
 
+async def test_two_waits_at_once_on_one_waiter_both_get_the_callback() -> None:
+    receiver = tw.StatusCallbackReceiver(TOKEN, public_url=PUBLIC)
+    waiter = receiver.expect(SID)
+    first = asyncio.ensure_future(waiter.wait(30))
+    second = asyncio.ensure_future(waiter.wait(30))
+    await asyncio.sleep(0)
+    assert not first.done()
+    assert not second.done()
+    form = params()
+    result = post(receiver, form, signed(form))
+    async with asyncio.timeout(5):
+        assert await first is result.callback
+        assert await second is result.callback
+
+
+async def test_a_cancelled_wait_leaves_the_waiter_usable() -> None:
+    receiver = tw.StatusCallbackReceiver(TOKEN, public_url=PUBLIC)
+    waiter = receiver.expect(SID)
+    waiting = asyncio.ensure_future(waiter.wait(30))
+    await asyncio.sleep(0)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    async with asyncio.timeout(5):
+        assert await waiter.wait(0.01) is None  # still armed: times out again
+        again = asyncio.ensure_future(waiter.wait(30))
+        await asyncio.sleep(0)
+        form = params()
+        result = post(receiver, form, signed(form))
+        assert await again is result.callback
+
+
 async def test_a_failing_match_does_not_stop_the_delivery(
     receiver: tw.StatusCallbackReceiver,
     delivered: list[tw.SimStatusCallback],

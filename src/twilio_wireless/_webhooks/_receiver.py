@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import hmac
 import json
@@ -14,7 +15,7 @@ from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urlsplit, urlunsp
 
 from .. import _runtime
 from .._checks import check_count
-from .._clock import Clock, check_clock, wait_event
+from .._clock import Clock, check_clock, is_system_sleep, wait_event
 from .._signature import (
     _BODY_HASH_PARAM,
     IDEMPOTENCY_HEADER,
@@ -97,6 +98,11 @@ class _SeenTokens:
         return len(self._expiry)
 
 
+def _expire(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
+
+
 class CallbackWaiter:
     """Interest in the next SIM status callback for one SIM, from `receiver.expect()`.
 
@@ -120,6 +126,9 @@ class CallbackWaiter:
         self._statuses = statuses
         self._match = match
         self._result: SimStatusCallback | None = None
+        # What a wait() in progress sleeps on: a bare future on asyncio (see wait()), an
+        # event otherwise (and for a second wait() at the same time).
+        self._future: asyncio.Future[None] | None = None
         self._event: _runtime.Event | None = None
         self._closed = False
         # The receiver holds this, not the waiter: a waiter dropped without close() goes.
@@ -156,9 +165,15 @@ class CallbackWaiter:
                 return False
         self._result = callback
         self._receiver._forget(self)
+        self._wake()
+        return True
+
+    def _wake(self) -> None:
+        future = self._future
+        if future is not None and not future.done():
+            future.set_result(None)
         if self._event is not None:
             self._event.set()
-        return True
 
     async def wait(
         self,
@@ -181,21 +196,42 @@ class CallbackWaiter:
             return self._result
         if self._closed:
             raise RuntimeError("this CallbackWaiter is closed; ask the receiver for a new one")
+        sleep = sleep or self._receiver._clock.sleep
+        if (
+            self._future is None
+            and (timeout is None or is_system_sleep(sleep))
+            and _runtime.on_asyncio()
+        ):
+            await self._wait_on_asyncio(timeout)
+            return self._result
         if self._event is None:
             self._event = _runtime.new_event()
         event = self._event
         if timeout is None:
             await event.wait()
             return self._result
-        await wait_event(event, timeout, sleep or self._receiver._clock.sleep)
+        await wait_event(event, timeout, sleep)
         return self._result
+
+    async def _wait_on_asyncio(self, seconds: float | None) -> None:
+        # A future and a timer on the loop: a batch waits here once for every SIM, and an
+        # event with a timeout scope (wait_event) keeps three coroutines, the event's queue
+        # and future and the scope alive per SIM for the cyclic GC to walk, for seconds.
+        loop = asyncio.get_running_loop()
+        future = self._future = loop.create_future()
+        timer = None if seconds is None else loop.call_later(max(seconds, 0.0), _expire, future)
+        try:
+            await future
+        finally:
+            self._future = None
+            if timer is not None:
+                timer.cancel()
 
     def close(self) -> None:
         """Stop waiting (idempotent); a `wait()` in progress returns `result` at once."""
         self._closed = True
         self._receiver._forget(self)
-        if self._event is not None:
-            self._event.set()
+        self._wake()
 
     def __enter__(self) -> Self:
         return self
