@@ -129,8 +129,8 @@ class _State:
         self.limit = limit
         self.on_progress = on_progress
         self.started = self.done = self.failed = 0
-        # The calls in progress, in the order they were started: handle -> (index, SID).
-        self.running: dict[_runtime.Spawned, tuple[int, str]] = {}
+        # The calls in progress, in the order they were started: index -> (SID, handle).
+        self.running: dict[int, tuple[str, _runtime.Spawned]] = {}
         self.stopping = False
         self.cancelled = False
         # Set once stopped early: calls cancelled mid-way, results never handed out,
@@ -328,7 +328,7 @@ class BatchResults(Generic[T]):
         state = self._state
         if state.cancelled:
             return tuple(sid for _, sid in state.interrupted)
-        return tuple(sid for _, sid in state.running.values())
+        return tuple(sid for sid, _ in state.running.values())
 
     @property
     def unstarted_sids(self) -> tuple[str, ...]:
@@ -396,36 +396,34 @@ async def _run(
             wake.set()
             wake = None
 
+    async def one(index: int, sid: str) -> None:
+        try:
+            try:
+                result = BatchResult(sid, value=await call(sid))
+            except Exception as error:  # one SIM's failure never aborts the batch
+                result = BatchResult(sid, error=error)
+        except BaseException as error:  # cancelled
+            del running[index]
+            if state.stopping:
+                state.interrupted.append((index, sid))
+            else:  # by someone else: still a result
+                state.failed += 1
+                finish(BatchResult(sid, error=error))
+            raise
+        del running[index]
+        if result.error is None:
+            state.done += 1
+        else:
+            state.failed += 1
+        if state.stopping:
+            state.undelivered.append(result)
+        else:
+            finish(result)
+
     def start(sid: str) -> None:
         index = state.started
-        handle: list[_runtime.Spawned] = []  # filled below, before the call first runs
-
-        async def one() -> None:
-            try:
-                try:
-                    result = BatchResult(sid, value=await call(sid))
-                except Exception as error:  # one SIM's failure never aborts the batch
-                    result = BatchResult(sid, error=error)
-            except BaseException as error:  # cancelled
-                del running[handle[0]]
-                if state.stopping:
-                    state.interrupted.append((index, sid))
-                else:  # by someone else: still a result
-                    state.failed += 1
-                    finish(BatchResult(sid, error=error))
-                raise
-            del running[handle[0]]
-            if result.error is None:
-                state.done += 1
-            else:
-                state.failed += 1
-            if state.stopping:
-                state.undelivered.append(result)
-            else:
-                finish(result)
-
-        handle.append(_runtime.spawn(one))
-        running[handle[0]] = (index, sid)
+        # Registered before the call first runs (spawn only schedules it).
+        running[index] = (sid, _runtime.spawn(one, index, sid))
         state.started += 1
 
     try:
@@ -484,15 +482,16 @@ async def _run(
             (exhausted or state.started == state.total) and not running and not ready
         )
         state.stopping = True
-        handles = list(running)
+        handles = [handle for _, handle in running.values()]
         for handle in handles:
             handle.cancel()
         # Leave no call running behind the caller's back (even as the caller is cancelled).
         with anyio.CancelScope(shield=True):
             for handle in handles:
                 await handle.wait()
-        # Calls cancelled before they first ran (asyncio) never began: not started.
-        for _, sid in sorted(running.values()):
+        # Calls cancelled before they first ran (asyncio) never began: not started (in
+        # start order: the order of the dict).
+        for sid, _ in running.values():
             state.unstarted.append(sid)
             state.started -= 1
         running.clear()

@@ -9,7 +9,7 @@ the event a wait for a status callback uses.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 
 def current_library() -> str | None:
@@ -93,8 +93,8 @@ class Spawned(Protocol):
         """Return once it has finished, however it ended."""
 
 
-def spawn(run: Callable[[], Awaitable[None]]) -> Spawned:
-    """Run `run()` in the background without a task group, on asyncio or trio.
+def spawn(run: Callable[..., Awaitable[None]], *args: Any) -> Spawned:
+    """Run `run(*args)` in the background without a task group, on asyncio or trio.
 
     Batches use this so that leaving their loop early (even without `async with`) can
     cancel the calls in flight the same way on both: asyncio tasks, trio system tasks.
@@ -102,15 +102,17 @@ def spawn(run: Callable[[], Awaitable[None]]) -> Spawned:
     `cancel()` asks for) is not caught here, and on trio it would end the run.
     """
     if on_asyncio():
-        return _AsyncioTask(run)
-    return _TrioSystemTask(run)
+        return _AsyncioTask(run, args)
+    return _TrioSystemTask(run, args)
 
 
 class _AsyncioTask:
-    def __init__(self, run: Callable[[], Awaitable[None]]) -> None:
+    __slots__ = ("_task",)
+
+    def __init__(self, run: Callable[..., Awaitable[None]], args: tuple[Any, ...]) -> None:
         import asyncio
 
-        awaitable = run()
+        awaitable = run(*args)
         if not asyncio.iscoroutine(awaitable):  # e.g. a Future: a task needs a coroutine
 
             async def main() -> None:
@@ -129,7 +131,7 @@ class _AsyncioTask:
 
 
 class _TrioSystemTask:
-    def __init__(self, run: Callable[[], Awaitable[None]]) -> None:
+    def __init__(self, run: Callable[..., Awaitable[None]], args: tuple[Any, ...]) -> None:
         import trio
 
         self._scope = trio.CancelScope()
@@ -138,7 +140,7 @@ class _TrioSystemTask:
         async def main() -> None:
             try:
                 with self._scope:  # absorbs the cancellation cancel() asks for
-                    await run()
+                    await run(*args)
             finally:
                 self._done.set()
 
