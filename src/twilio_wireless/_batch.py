@@ -8,6 +8,7 @@ which were never started.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import deque
 from collections.abc import (
@@ -28,6 +29,7 @@ import attrs
 
 from . import _runtime
 from ._checks import is_count
+from ._later import Later
 
 if TYPE_CHECKING:
     from ._pacing import Limiter
@@ -231,7 +233,7 @@ class BatchResults(Generic[T]):
     def __init__(
         self,
         sids: Iterable[str] | AsyncIterable[str],
-        call: Callable[[str], Awaitable[T]],
+        call: Callable[[str], Awaitable[T | Later[T]]],
         *,
         concurrency: int | None = None,
         limit: Callable[[], int] | None = None,
@@ -365,14 +367,15 @@ def _note(state: _State) -> str:
 
 async def _run(
     sids: Iterable[str] | AsyncIterable[str],
-    call: Callable[[str], Awaitable[T]],
+    call: Callable[[str], Awaitable[T | Later[T]]],
     state: _State,
 ) -> AsyncGenerator[BatchResult[T], None]:
     # One engine on asyncio and trio: each call runs as a task of its own (_runtime.spawn),
     # not in a task group, so leaving the loop early (break, an exception) cancels the
     # calls in flight even when this generator is closed later, from another task. Nothing
     # here refers to the BatchResults or to this generator, so dropping them finalises it
-    # (and cancels the calls) at once.
+    # (and cancels the calls) at once. A call may hand back a `Later` (see _later) when
+    # the rest is a wait for an event: its item stays in progress with no task of its own.
     import anyio  # deferred: keeps `import twilio_wireless` light
     import anyio.lowlevel
 
@@ -396,10 +399,35 @@ async def _run(
             wake.set()
             wake = None
 
+    def record(index: int, result: BatchResult[T]) -> None:
+        del running[index]
+        if result.error is None:
+            state.done += 1
+        else:
+            state.failed += 1
+        if state.stopping:
+            state.undelivered.append(result)
+        else:
+            finish(result)
+
+    def report(index: int, sid: str, value: T | None, error: BaseException | None) -> None:
+        # A Later's outcome (see _later): it reports outside any task of the batch's.
+        if error is None:
+            record(index, BatchResult(sid, value=value))
+        else:
+            record(index, BatchResult(sid, error=error))
+
     async def one(index: int, sid: str) -> None:
         try:
             try:
-                result = BatchResult(sid, value=await call(sid))
+                value = await call(sid)
+                if isinstance(value, Later):
+                    # The rest comes without this task: the item stays in progress, held
+                    # by the Later (which stopping the batch cancels like a task).
+                    running[index] = (sid, value)
+                    value._report = functools.partial(report, index, sid)
+                    return
+                result = BatchResult(sid, value=value)
             except Exception as error:  # one SIM's failure never aborts the batch
                 result = BatchResult(sid, error=error)
         except BaseException as error:  # cancelled
@@ -410,15 +438,7 @@ async def _run(
                 state.failed += 1
                 finish(BatchResult(sid, error=error))
             raise
-        del running[index]
-        if result.error is None:
-            state.done += 1
-        else:
-            state.failed += 1
-        if state.stopping:
-            state.undelivered.append(result)
-        else:
-            finish(result)
+        record(index, result)
 
     def start(sid: str) -> None:
         index = state.started
@@ -483,6 +503,10 @@ async def _run(
         )
         state.stopping = True
         handles = [handle for _, handle in running.values()]
+        for index, (sid, handle) in list(running.items()):
+            if isinstance(handle, Later):  # no task to be cancelled: in flight, cut short
+                del running[index]
+                state.interrupted.append((index, sid))
         for handle in handles:
             handle.cancel()
         # Leave no call running behind the caller's back (even as the caller is cancelled).

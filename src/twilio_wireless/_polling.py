@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ._clock import Clock
+from . import _runtime
+from ._clock import Clock, is_system_sleep
 from ._errors import (
     APIConnectionError,
     PollTimeoutError,
@@ -15,6 +16,7 @@ from ._errors import (
     ServerError,
     SimStatusChangeError,
 )
+from ._later import Later
 from ._retry import ran_out_of_time
 
 if TYPE_CHECKING:
@@ -151,24 +153,44 @@ class SimStatusChange:
             PollTimeoutError: it had not settled in time (`.sim` is the last SIM seen).
             WirelessError: a poll failed after its own retries.
         """
+        return await self._waited(self._policy.timeout if timeout is None else timeout)
+
+    async def _waited(self, limit: float, started: float | None = None) -> Sim:
         if self._result is None:
             try:
-                self._result = await self._poll(
-                    self._policy.timeout if timeout is None else timeout
-                )
+                self._result = await self._poll(limit, started)
             finally:
                 if self._result is not None:
                     self._close_waiter()
         return self._check(self._result)
+
+    def _settle_later(self) -> Later[Sim] | None:
+        """For a batch: the rest of the wait as a `Later` that the SIM's status callback
+        ends, with no task waiting meanwhile; None where `wait()` must run instead (no
+        receiver, the callback already came, a clock of the caller's, or not asyncio)."""
+        waiter = self._waiter
+        if (
+            waiter is None
+            or self._result is not None
+            or waiter.done
+            or not is_system_sleep(self._clock.sleep)
+            or not _runtime.on_asyncio()
+        ):
+            return None
+        return _SettledByCallback(self, waiter)
 
     def _close_waiter(self) -> None:
         waiter, self._waiter = self._waiter, None
         if waiter is not None:
             waiter.close()
 
-    async def _poll(self, limit: float) -> Sim:
+    async def _poll(self, limit: float, started: float | None = None) -> Sim:
         clock, policy = self._clock, self._policy
-        started = clock()
+        # A wait taken over from a batch's (`started`: when that began) has waited out its
+        # first interval already: it polls at once.
+        pause = started is None
+        if started is None:
+            started = clock()
         deadline = started + limit
         waiter = self._waiter
         interval = policy.interval if waiter is None else policy.callback_interval
@@ -177,17 +199,18 @@ class SimStatusChange:
             remaining = deadline - clock()
             if remaining <= 0 and last is not None:
                 raise self._timed_out(last, clock() - started)
-            if last is not None:  # a resumed wait polls at once
-                pause = min(interval, max(remaining, 0.0))
+            if last is not None and pause:  # a resumed wait polls at once
+                seconds = min(interval, max(remaining, 0.0))
                 if waiter is None:
-                    await clock.sleep(pause)
+                    await clock.sleep(seconds)
                     interval = min(interval * policy.multiplier, policy.max_interval)
                 else:
-                    callback = await waiter.wait(pause, sleep=clock.sleep)
+                    callback = await waiter.wait(seconds, sleep=clock.sleep)
                     if callback is not None:
                         # The change is done: no poll needed (one request per change).
                         return _with_callback(last, callback)
                 remaining = deadline - clock()
+            pause = True
             try:
                 # Each poll, its retries included, gets only the time left of the wait (a
                 # last poll at the deadline: one attempt, no retry).
@@ -220,3 +243,69 @@ class SimStatusChange:
                 expected=self.target_status,
             )
         return sim
+
+
+class _SettledByCallback(Later["Sim"]):
+    """The rest of a batch's wait for one SIM change: its status callback ends it, with no
+    task waiting meanwhile. If none came within the PollPolicy's `callback_interval`, a
+    task takes over and polls as `wait()` does (within the policy's `timeout`, counted
+    from the start)."""
+
+    __slots__ = ("_change", "_loop", "_started", "_task", "_timer")
+
+    def __init__(self, change: SimStatusChange, waiter: CallbackWaiter) -> None:
+        import asyncio  # made only on asyncio (see _settle_later)
+
+        super().__init__()
+        self._change = change
+        self._loop = asyncio.get_running_loop()
+        self._task: asyncio.Task[None] | None = None
+        policy = change._policy
+        self._started = change._clock()
+        interval = min(policy.callback_interval, policy.timeout)
+        self._timer = self._loop.call_later(interval, self._fall_back)
+        waiter._then = self._on_callback
+
+    def _on_callback(self, callback: SimStatusCallback) -> None:
+        self._timer.cancel()
+        change = self._change
+        try:
+            assert change.initial is not None  # a change made by an update
+            settled = change._result = _with_callback(change.initial, callback)
+            change._close_waiter()
+            value = change._check(settled)
+        except Exception as error:
+            self.fail(error)
+            return
+        self.resolve(value)
+
+    def _fall_back(self) -> None:
+        waiter = self._change._waiter
+        if waiter is not None:
+            waiter._then = None  # a late callback goes to the polling task's wait
+        self._task = self._loop.create_task(self._poll())
+
+    async def _poll(self) -> None:
+        change = self._change
+        try:
+            value = await change._waited(change._policy.timeout, self._started)
+        except Exception as error:
+            self.fail(error)
+            return
+        self.resolve(value)
+
+    def cancel(self) -> None:
+        super().cancel()
+        self._timer.cancel()
+        change = self._change
+        if change._waiter is not None:
+            change._waiter._then = None
+        change._close_waiter()
+        if self._task is not None:
+            self._task.cancel()
+
+    async def wait(self) -> None:
+        import asyncio
+
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)

@@ -16,6 +16,7 @@ from .._params import Operation
 
 if TYPE_CHECKING:
     from .._batch import BatchProgress, BatchResults
+    from .._later import Later
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -48,7 +49,7 @@ class Resource:
     def _paced_batch(
         self,
         items: Iterable[str] | AsyncIterable[str],
-        call: Callable[[str], Awaitable[T]],
+        call: Callable[[str], Awaitable[T | Later[T]]],
         *,
         concurrency: int | None,
         on_progress: Callable[[BatchProgress], object] | None,

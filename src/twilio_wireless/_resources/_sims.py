@@ -10,6 +10,7 @@ from twilio_wireless_openapi.models.sim import Sim
 
 from .. import _params as p
 from .._errors import APIError
+from .._later import Later
 from .._lazy import lazy_module
 from .._pagination import AsyncPager
 from .._polling import SimStatusChange, is_settled
@@ -281,13 +282,15 @@ class SimsResource(Resource):
         values = _update_values(fields)  # refuse bad fields before anything is sent
         batch: dict[str, Any] = {}  # every SIM is sent the same fields: checked, built once
 
-        async def one(sid: str) -> Sim:
+        async def one(sid: str) -> Sim | Later[Sim]:
             sid = p.path_identifier(update_sim, "sid", sid, prefix="DE")
             change = await self._begin_checked(sid, dict(values), batch)
             if not wait:
                 assert change.initial is not None
                 return change.initial
-            return await change.wait()
+            # With status callbacks, the SIM's callback ends its wait: no task waits.
+            later = change._settle_later()
+            return later if later is not None else await change.wait()
 
         return self._paced_batch(
             sids,

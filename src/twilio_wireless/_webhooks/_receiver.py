@@ -131,6 +131,8 @@ class CallbackWaiter:
         self._future: asyncio.Future[None] | None = None
         self._event: _runtime.Event | None = None
         self._closed = False
+        # Called with the matching callback as it arrives: a batch's wait without a task.
+        self._then: Callable[[SimStatusCallback], None] | None = None
         # The receiver holds this, not the waiter: a waiter dropped without close() goes.
         self._ref = weakref.KeyedRef(self, receiver._drop_waiter, sim)
 
@@ -166,6 +168,9 @@ class CallbackWaiter:
         self._result = callback
         self._receiver._forget(self)
         self._wake()
+        then, self._then = self._then, None
+        if then is not None:
+            then(callback)
         return True
 
     def _wake(self) -> None:
