@@ -10,7 +10,6 @@ from twilio_wireless_openapi.models.sim import Sim
 
 from .. import _params as p
 from .._errors import APIError
-from .._later import Later
 from .._lazy import lazy_module
 from .._pagination import AsyncPager
 from .._polling import SimStatusChange, is_settled
@@ -33,6 +32,7 @@ if TYPE_CHECKING:
 
     from .._batch import BatchProgress, BatchResults
     from .._http import Requester
+    from .._later import Later
     from .._webhooks import CallbackWaiter, SimStatusCallback
 else:
     # Loaded on first use: a first fetch needs none of these (see _lazy).
