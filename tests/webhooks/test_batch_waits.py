@@ -41,17 +41,9 @@ async def receiver(simulator: WirelessSimulator) -> tw.StatusCallbackReceiver:
 
 
 @pytest.fixture
-async def client(
-    simulator: WirelessSimulator, receiver: tw.StatusCallbackReceiver
-) -> AsyncIterator[tw.WirelessClient]:
-    async with simulator.http_client() as http:
-        yield tw.WirelessClient(
-            simulator.account_sid,
-            simulator.auth_token,
-            base_url="http://wireless.simulator",
-            http_client=http,
-            status_callbacks=receiver,
-        )
+def batching(client: tw.WirelessClient, receiver: tw.StatusCallbackReceiver) -> tw.WirelessClient:
+    """The simulator's client (conftest) with the receiver for status callbacks."""
+    return client.with_options(status_callbacks=receiver)
 
 
 def requests(simulator: WirelessSimulator, method: str) -> int:
@@ -65,10 +57,10 @@ async def all_answered(simulator: WirelessSimulator, count: int) -> None:
 
 
 async def test_waiting_sims_hold_no_task_and_settle_on_their_callbacks(
-    simulator: WirelessSimulator, client: tw.WirelessClient
+    simulator: WirelessSimulator, batching: tw.WirelessClient
 ) -> None:
     sids = simulator.sim_sids("ready")
-    async with asyncio.timeout(10), client.sims.update_many(sids, status="active") as results:
+    async with asyncio.timeout(10), batching.sims.update_many(sids, status="active") as results:
         iterating = asyncio.ensure_future(anext(aiter(results)))
         await all_answered(simulator, SIMS)
         await asyncio.sleep(0.01)  # every call has returned from its request
@@ -83,10 +75,10 @@ async def test_waiting_sims_hold_no_task_and_settle_on_their_callbacks(
 
 
 async def test_a_callback_that_never_comes_is_polled_for_after_callback_interval(
-    simulator: WirelessSimulator, client: tw.WirelessClient
+    simulator: WirelessSimulator, batching: tw.WirelessClient
 ) -> None:
     await simulator.set_callback_transport(None)  # sent to hooks.example.com: never arrives
-    polling = client.with_options(poll=tw.PollPolicy(callback_interval=0.5))
+    polling = batching.with_options(poll=tw.PollPolicy(callback_interval=0.5))
     sids = simulator.sim_sids("ready")[:3]
     async with asyncio.timeout(10):
         settled = [r async for r in polling.sims.update_many(sids, status="active")]
@@ -95,10 +87,10 @@ async def test_a_callback_that_never_comes_is_polled_for_after_callback_interval
 
 
 async def test_a_batch_stopped_while_sims_settle_reports_them_in_flight(
-    simulator: WirelessSimulator, client: tw.WirelessClient, receiver: tw.StatusCallbackReceiver
+    simulator: WirelessSimulator, batching: tw.WirelessClient, receiver: tw.StatusCallbackReceiver
 ) -> None:
     sids = simulator.sim_sids("ready")
-    batch = client.sims.update_many(sids, status="active")
+    batch = batching.sims.update_many(sids, status="active")
     async with asyncio.timeout(10):
         iterating = asyncio.ensure_future(anext(aiter(batch)))
         await all_answered(simulator, SIMS)

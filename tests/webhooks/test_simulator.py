@@ -24,17 +24,6 @@ async def simulator() -> AsyncIterator[WirelessSimulator]:
         yield sim
 
 
-@pytest.fixture
-async def client(simulator: WirelessSimulator) -> AsyncIterator[tw.WirelessClient]:
-    async with simulator.http_client() as http:
-        yield tw.WirelessClient(
-            simulator.account_sid,
-            simulator.auth_token,
-            base_url="http://wireless.simulator",
-            http_client=http,
-        )
-
-
 class Flaky(httpx.AsyncBaseTransport):
     """Fails the first connection; `deliver_first` makes that request arrive anyway
     (the failure reported by something in between), so the retry is a repeat."""
