@@ -14,6 +14,11 @@ CREATED = "2026-11-01T00:00:00Z"
 BASE = "https://wireless.twilio.com/v1"
 
 
+def sid(n: int) -> str:
+    """SIM SID number `n` (`DE` and 32 hex digits)."""
+    return f"DE{n:032x}"
+
+
 def sim(sid: str, **fields: Any) -> dict[str, Any]:
     """A Sim body."""
     return {

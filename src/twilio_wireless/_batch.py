@@ -262,6 +262,29 @@ class BatchResults(Generic[T]):
             self._iterator = _run(self._sids, self._call, self._state)
         return self._iterator
 
+    @classmethod
+    def _paced(
+        cls,
+        sids: Iterable[str] | AsyncIterable[str],
+        call: Callable[[str], Awaitable[T | Later[T]]],
+        *,
+        limiter: Limiter,
+        per_request: int,
+        concurrency: int | None,
+        on_progress: Callable[[BatchProgress], object] | None,
+    ) -> BatchResults[T]:
+        """A batch under a client's cap: `per_request` calls in progress per request it
+        allows, each started only as it has room (see `_run`)."""
+        results = cls(
+            sids,
+            call,
+            concurrency=concurrency,
+            limit=lambda: limiter.limit * per_request,
+            on_progress=on_progress,
+        )
+        results._state.limiter = limiter
+        return results
+
     async def __aenter__(self) -> Self:
         return self
 

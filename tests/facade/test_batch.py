@@ -14,11 +14,8 @@ from pytest_httpx import HTTPXMock
 import twilio_wireless as tw
 
 from .. import bodies
+from ..bodies import sid
 from .conftest import BASE
-
-
-def sid(n: int) -> str:
-    return f"DE{n:032x}"
 
 
 async def test_update_many_yields_mixed_outcomes_and_never_aborts(

@@ -16,12 +16,8 @@ from pytest_httpx import HTTPXMock
 import twilio_wireless as tw
 
 from .. import bodies
+from ..bodies import sid
 from .conftest import BASE
-
-
-def sid(n: int) -> str:
-    return f"DE{n:032x}"
-
 
 SIDS = [sid(n) for n in range(10)]
 

@@ -22,6 +22,7 @@ from twilio_wireless.simulator import WirelessSimulator
 from twilio_wireless.testing import FakeClock
 
 from .. import bodies
+from ..bodies import sid
 from ..clients import over_httpx
 
 ACCOUNT = "AC" + "1" * 32
@@ -47,10 +48,6 @@ async def client() -> AsyncIterator[tw.WirelessClient]:
         ACCOUNT, TOKEN, base_url=BASE, retry=tw.RetryPolicy.none(), clock=FakeClock()
     ) as wireless:
         yield wireless
-
-
-def sid(n: int) -> str:
-    return f"DE{n:032x}"
 
 
 def page(numbers: range, next_url: str | None) -> dict[str, Any]:

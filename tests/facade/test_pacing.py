@@ -18,11 +18,8 @@ from twilio_wireless.simulator import WirelessSimulator
 from twilio_wireless.testing import FakeClock
 
 from .. import bodies
+from ..bodies import sid
 from .conftest import ACCOUNT, BASE, FIXED, SIM_SID, SIM_URL
-
-
-def sid(n: int) -> str:
-    return f"DE{n:032x}"
 
 
 def rate_limited(code: int | None = 20429) -> tw.RateLimitError:

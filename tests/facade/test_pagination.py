@@ -12,14 +12,11 @@ from pytest_httpx import HTTPXMock
 import twilio_wireless as tw
 
 from .. import bodies
+from ..bodies import sid
 from ..clients import over_httpx
 
 ACCOUNT = "AC" + "1" * 32
 BASE = "https://wireless.test"
-
-
-def sid(n: int) -> str:
-    return f"DE{n:032x}"
 
 
 def sims_page(

@@ -379,9 +379,13 @@ def test_shared_key_signatures(delivered: list[tw.SimStatusCallback]) -> None:
         TOKEN, public_url=PUBLIC, shared_key_secret="shared-secret", on_callback=delivered.append
     )
     assert post(with_secret, form, headers).status_code == 200
+    again = {**headers, "I-Twilio-Idempotency-Token": "another delivery"}
+    assert post(with_secret, form, again).status_code == 200
     unknown = {**headers, "X-Twilio-Webhooks-Signature-Settings": "algorithm=HMAC_MD5"}
     assert "unsupported signature algorithm" in post(with_secret, form, unknown).reason
-    assert len(delivered) == 1
+    assert len(delivered) == 2
+    # One validator per algorithm, not one per request (a refused name is not kept).
+    assert list(with_secret._shared_validators) == ["HMAC_SHA256"]
 
 
 def test_rejections_are_logged_without_credentials(

@@ -67,15 +67,17 @@ class Resource:
         policy, clock = requester.options.retry, requester.clock
         limiter = requester.connection.limiter()
 
-        results = BatchResults(
+        each = functools.partial(admitted, call, policy, clock)  # admitted(call, ..., item)
+        if limiter is None:
+            return BatchResults(items, each, concurrency=concurrency, on_progress=on_progress)
+        return BatchResults._paced(
             items,
-            functools.partial(admitted, call, policy, clock),  # admitted(call, ..., item)
+            each,
+            limiter=limiter,
+            per_request=per_request,
             concurrency=concurrency,
-            limit=None if limiter is None else (lambda: limiter.limit * per_request),
             on_progress=on_progress,
         )
-        results._state.limiter = limiter  # calls start only as the cap has room
-        return results
 
     async def _send(
         self,

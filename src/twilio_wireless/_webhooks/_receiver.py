@@ -322,6 +322,7 @@ class StatusCallbackReceiver:
     ) -> None:
         self._validator = WebhookValidator(auth_token)
         self._shared_key_secret = shared_key_secret or None
+        self._shared_validators: dict[str, WebhookValidator] = {}
         try:
             parts = urlsplit(public_url)
         except ValueError:
@@ -544,10 +545,17 @@ class StatusCallbackReceiver:
                 f"signed with a SharedKey ({SIGNATURE_SETTINGS_HEADER}), but this receiver "
                 "has no shared_key_secret to check it with"
             )
-        try:
-            return WebhookValidator(self._shared_key_secret, algorithm=algorithm)
-        except ValueError:
-            return f"unsupported signature algorithm {algorithm[:40]!r}"
+        # One validator per algorithm (two exist: the cache stays that small, since a
+        # name WebhookValidator refuses is never stored).
+        name = algorithm.upper()
+        validator = self._shared_validators.get(name)
+        if validator is None:
+            try:
+                validator = WebhookValidator(self._shared_key_secret, algorithm=name)
+            except ValueError:
+                return f"unsupported signature algorithm {algorithm[:40]!r}"
+            self._shared_validators[name] = validator
+        return validator
 
     def _check_body(
         self, validator: WebhookValidator, query: str, body: bytes, signature: str
