@@ -201,11 +201,14 @@ class CallbackDispatcher:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
-        tasks = [task for task in self._tasks() if task.get_loop() is running]
-        if tasks:
-            await asyncio.shield(asyncio.gather(*tasks))
-        while self._queue:
-            await self._deliver(*self._queue.popleft())
+        while True:  # callbacks submitted meanwhile may start more workers
+            tasks = [task for task in self._tasks() if task.get_loop() is running]
+            if tasks:
+                await asyncio.shield(asyncio.gather(*tasks))
+            elif self._queue:
+                await self._deliver(*self._queue.popleft())
+            else:
+                return
 
     async def _deliver(self, callback: OutgoingCallback, token: str) -> None:
         method = callback.method.upper()
