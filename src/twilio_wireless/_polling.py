@@ -197,7 +197,7 @@ class SimStatusChange:
         last = self.initial
         while True:
             remaining = deadline - clock()
-            if remaining <= 0 and last is not None:
+            if remaining <= 0 and last is not None and pause:  # (a takeover polls once)
                 raise self._timed_out(last, clock() - started)
             if last is not None and pause:  # a resumed wait polls at once
                 seconds = min(interval, max(remaining, 0.0))

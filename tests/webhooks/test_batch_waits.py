@@ -144,3 +144,16 @@ async def test_a_callback_in_another_status_fails_the_item(
     assert change.done
     later.cancel()  # after the outcome: nothing more is reported
     assert len(outcomes) == 1
+
+
+async def test_a_callback_that_never_comes_within_the_timeout_is_polled_once_then_times_out(
+    simulator: WirelessSimulator, batching: tw.WirelessClient
+) -> None:
+    # As wait() does: one last poll at the deadline (the change settles in 0.3 s, after it).
+    await simulator.set_callback_transport(None)  # never arrives
+    polling = batching.with_options(poll=tw.PollPolicy(callback_interval=1.0, timeout=0.05))
+    sid = simulator.sim_sids("ready")[0]
+    async with asyncio.timeout(10):
+        (result,) = [r async for r in polling.sims.update_many([sid], status="active")]
+    assert isinstance(result.error, tw.PollTimeoutError)
+    assert requests(simulator, "GET") == 1
