@@ -115,8 +115,10 @@ class Requester:
     def base_url(self) -> str:
         return self.connection.base_url
 
-    def build_request(self, kwargs: Mapping[str, Any]) -> WireRequest:
-        """The request a generated endpoint's request_kwargs() describes, ready to send."""
+    def build_request(self, kwargs: Mapping[str, Any], body: bytes | None = None) -> WireRequest:
+        """The request a generated endpoint's request_kwargs() describes, ready to send.
+
+        `body`: its form data already encoded (a batch sends every SIM the same form)."""
         connection = self.connection
         path: str = kwargs["url"]  # already percent-encoded by the generated code
         params = kwargs.get("params")
@@ -133,7 +135,7 @@ class Requester:
             connection.base_url + path,
             path,
             headers,
-            None if data is None else encode_pairs(data).encode("ascii"),
+            body if body is not None or data is None else encode_pairs(data).encode("ascii"),
             options.timeout_seconds,
             options.deadline,
             options.max_response_bytes,

@@ -58,11 +58,12 @@ class PollPolicy:
     callback_interval: float = attrs.field(default=30.0, validator=_seconds)
 
 
-def _with_callback(sim: Sim, callback: SimStatusCallback) -> Sim:
-    """The last SIM seen, with what its status callback reports (status, name, plan)."""
+def _with_callback(sim: Sim, callback: SimStatusCallback, *, in_place: bool = False) -> Sim:
+    """The last SIM seen, with what its status callback reports (status, name, plan):
+    a copy, or (`in_place`, for a SIM nobody else holds) `sim` itself, updated."""
     from twilio_wireless_openapi.models.sim_status import SimStatus
 
-    settled = attrs.evolve(sim)
+    settled = sim if in_place else attrs.evolve(sim)
     if callback.status is not None:
         settled.status = SimStatus._from_wire(callback.status)
     if callback.unique_name is not None:
@@ -271,7 +272,8 @@ class _SettledByCallback(Later["Sim"]):
         change = self._change
         try:
             assert change.initial is not None  # a change made by an update
-            settled = change._result = _with_callback(change.initial, callback)
+            # The batch's change is its own: its first answer becomes the settled SIM.
+            settled = change._result = _with_callback(change.initial, callback, in_place=True)
             change._close_waiter()
             value = change._check(settled)
         except Exception as error:

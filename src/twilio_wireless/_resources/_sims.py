@@ -188,20 +188,18 @@ class SimsResource(Resource):
         self, sid: str, values: dict[str, Any], batch: dict[str, Any] | None = None
     ) -> SimStatusChange:
         """`begin_update()` of checked values. `batch`: shared by the SIMs of one
-        update_many, which all send the same form data, built once (for the first)."""
+        update_many, which all send the same form, built and encoded once (for the first)."""
         requester = self._requester
         status: sim_status.SimStatus | None = values.get("status")
         reset = "reset_status" in values
         waiter = _expect_callback(requester, sid, values, status)
-        data = None if batch is None else batch.get("data")
-        if data is None:
-            kwargs = update_sim.request_kwargs_from(sid, params=values)
+        body = None if batch is None else batch.get("body")
+        if body is None:
+            request = requester.build_request(update_sim.request_kwargs_from(sid, params=values))
             if batch is not None:
-                batch["data"] = kwargs.get("data")
-        else:
-            kwargs = update_sim.request_kwargs(sid)  # the same body as the first SIM's
-            kwargs["data"] = data
-        request = requester.build_request(kwargs)
+                batch["body"] = request.body
+        else:  # the same form as the first SIM's, encoded once
+            request = requester.build_request(update_sim.request_kwargs(sid), body)
         try:
             response = await requester.send(request, idempotent=True)  # sets fields to values
             sim: Sim = requester.parse(response, update_sim.parse_response)

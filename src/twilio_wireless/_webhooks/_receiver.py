@@ -67,6 +67,14 @@ def _lower_headers(headers: Headers) -> dict[str, str]:
     return lowered
 
 
+def _lower_raw_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """`_lower_headers` of an ASGI scope's (bytes, bytes) headers, decoded as latin-1."""
+    lowered: dict[str, str] = {}
+    for name, value in raw:
+        lowered.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+    return lowered
+
+
 class _SeenTokens:
     """Idempotency tokens already delivered: at most `size`, each for `ttl` seconds."""
 
@@ -653,9 +661,7 @@ class StatusCallbackReceiver:
                 return
             if not message.get("more_body", False):
                 break
-        lowered = _lower_headers(
-            (name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]
-        )
+        lowered = _lower_raw_headers(scope["headers"])
         query = scope.get("query_string", b"").decode("latin-1")
         result = self._handle(
             scope["method"], query, lowered, bytes(body), lambda: _scope_url(scope, lowered)
