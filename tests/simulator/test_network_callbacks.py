@@ -9,6 +9,8 @@ import socket
 from collections.abc import AsyncIterator
 from urllib.parse import parse_qsl
 
+import pytest
+
 import twilio_wireless as tw
 from twilio_wireless.simulator import ManualClock, SimulatorConfig, WirelessSimulator
 from twilio_wireless.simulator._callbacks import NETWORK_CONCURRENCY, CallbackDispatcher
@@ -113,6 +115,33 @@ async def test_callbacks_due_during_a_delivery_do_not_wait_behind_it() -> None:
         f"DE{n}" for n in range(40)
     )
     assert server.peak > NETWORK_CONCURRENCY // 2  # one at a time before: a peak of 1
+
+
+async def test_a_callback_due_as_the_last_worker_ends_is_still_delivered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dispatcher = CallbackDispatcher(
+        transport=None, timeout=IO_TIMEOUT, auth_token="token", clock=RealClock()
+    )
+    delivered: list[str] = []
+    both = asyncio.Event()
+
+    async def deliver(callback: OutgoingCallback, token: str) -> None:
+        delivered.append(callback.params["SimSid"])
+        if len(delivered) == 1:
+            # Falls due in the loop step where the only worker finds the queue empty.
+            later = OutgoingCallback("http://127.0.0.1:9/hooks", "POST", {"SimSid": "DE1"})
+            asyncio.get_running_loop().call_soon(dispatcher.submit, [later])
+        else:
+            both.set()
+
+    monkeypatch.setattr(dispatcher, "_deliver", deliver)
+    try:
+        dispatcher.submit([OutgoingCallback("http://127.0.0.1:9/hooks", "POST", {"SimSid": "DE0"})])
+        await asyncio.wait_for(both.wait(), IO_TIMEOUT)  # it was left queued, unsent
+    finally:
+        await dispatcher.aclose()
+    assert delivered == ["DE0", "DE1"]
 
 
 async def test_a_refused_connection_is_retried_once_with_the_same_token() -> None:

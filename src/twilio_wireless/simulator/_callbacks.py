@@ -178,17 +178,23 @@ class CallbackDispatcher:
         # the first few workers alone would deliver a burst one by one.
         workers = self._workers
         while len(workers) < min(NETWORK_CONCURRENCY, len(self._queue)):
-            worker = loop.create_task(self._work(), name="twilio-wireless-simulator-callbacks")
-            workers.add(worker)
-            worker.add_done_callback(workers.discard)
+            workers.add(loop.create_task(self._work(), name="twilio-wireless-simulator-callbacks"))
 
     @property
     def pending(self) -> int:
         return len(self._queue)
 
     async def _work(self) -> None:
-        while self._queue:
-            await self._deliver(*self._queue.popleft())
+        try:
+            while self._queue:
+                await self._deliver(*self._queue.popleft())
+        finally:
+            # At once, in the step that found the queue empty: a done-callback would come
+            # a loop step later, and a callback submitted meanwhile would count this worker
+            # as busy and wait for the next submit (at the end of a run: forever).
+            task = asyncio.current_task()
+            if task is not None:
+                self._workers.discard(task)
 
     def _tasks(self) -> list[asyncio.Task[None]]:
         """The delivery tasks running now."""
