@@ -4,14 +4,17 @@ A distributed counting semaphore with leases that expire: the Redis key is a sor
 lease ids scored by their expiry (milliseconds on the Redis server's clock, so the
 processes' clocks need not agree). A Lua script takes a lease when fewer than `limit`
 unexpired ones are held, dropping expired ones first; each process renews the leases it
-holds while it holds them, and removes each as its request ends. A process that crashes
-leaks its slots for at most `lease` seconds.
+holds while it holds them, and removes each as its request ends, unless a request of its
+own waits for a slot: then the lease goes to that request, with no Redis call on either
+side (every `_RETURN_EVERY`-th still goes back to Redis, so other processes get their
+turn). A process that crashes leaks its slots for at most `lease` seconds.
 
 Needs the `redis` extra (redis-py's asyncio client), and so runs on asyncio only.
 """
 
 from __future__ import annotations
 
+import collections
 import importlib.util
 import itertools
 import logging
@@ -60,6 +63,9 @@ _LONGEST_WAIT = 0.1
 _REDIS_TIMEOUT = 5.0
 # While Redis is unreachable, it is tried again at most this often (seconds).
 _RETRY_UNREACHABLE = 5.0
+# Of the slots a process gives back while requests of its own wait for one, every this
+# many goes back to Redis rather than to them: the other processes get their turn.
+_RETURN_EVERY = 8
 
 
 class RedisConcurrency:
@@ -82,6 +88,10 @@ class RedisConcurrency:
         lease: seconds a slot is held without renewal; held slots are renewed every
             `lease / 3` seconds, so only a process that died (or stalled that long) loses
             them, and a dead process's slots come back after at most this long.
+
+    While the cap is full, a slot a process gives back goes to a request of the same
+    process waiting for one (no Redis call), except every eighth, which goes back to Redis
+    for the other processes; a process holding none polls Redis for a free one.
 
     If Redis cannot be reached, requests go ahead without a shared slot (each client's
     own cap still applies, and still halves on 429s) and a WARNING is logged once per
@@ -122,6 +132,10 @@ class RedisConcurrency:
         # Leases given back, not yet removed from Redis (by `_releaser`, in the background).
         self._releasing: list[str] = []
         self._releaser: _runtime.Spawned | None = None
+        # Requests of this process waiting for a slot another of its requests gives back
+        # (True: handed over), and how many were handed over since one went back to Redis.
+        self._waiting: collections.deque[asyncio.Future[bool]] = collections.deque()
+        self._handed = 0
 
     def __repr__(self) -> str:
         return (
@@ -141,6 +155,11 @@ class RedisConcurrency:
         _, (take, _) = self._client()
         if self._failing and time.monotonic() < self._retry_at:
             self._unleased += 1
+            return
+        # Requests of this process already waiting for a slot it gives back: the cap is
+        # full, so this one queues behind them rather than asking Redis first.
+        queued = self._held and any(not waiting.done() for waiting in self._waiting)
+        if queued and await self._handed_over(_LONGEST_WAIT):
             return
         lease_id = f"{self._prefix}:{next(self._ids)}"
         lease_ms = int(self.lease * 1000)
@@ -164,8 +183,32 @@ class RedisConcurrency:
                 if self._renewer is None:
                     self._renewer = _runtime.spawn(self._renew)
                 return
+            if self._held:
+                # Full, and this process holds slots: one of them given back is the quickest
+                # way in, with no Redis call on either side (polling, its requests took
+                # ~2.7 calls each). Tried again after a while: another process may free one.
+                if await self._handed_over(_LONGEST_WAIT):
+                    return
+                continue
             await anyio.sleep(wait * random.uniform(0.5, 1.5))
             wait = min(wait * 2, _LONGEST_WAIT)
+
+    async def _handed_over(self, seconds: float) -> bool:
+        """Wait at most `seconds` for a slot this process gives back; True once handed one."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[bool] = loop.create_future()
+        self._waiting.append(future)
+        timer = loop.call_later(seconds, _give_up, future)
+        try:
+            return await future
+        except BaseException:
+            if future.done() and not future.cancelled() and future.result():
+                self.release()  # handed one just as this request was cancelled: pass it on
+            raise
+        finally:
+            timer.cancel()
 
     def release(self) -> None:
         """Give a slot back (any one this process holds: they are interchangeable).
@@ -177,12 +220,29 @@ class RedisConcurrency:
             return
         if not self._held:
             return
+        if self._waiting and self._hand_over():
+            return  # the lease stays this process's (and renewed), for another request
         self._releasing.append(self._held.pop())
         if not self._held and self._renewer is not None:
             self._renewer.cancel()
             self._renewer = None
         if self._releaser is None and self._redis is not None:
             self._releaser = _runtime.spawn(self._remove_released)
+
+    def _hand_over(self) -> bool:
+        """Give the slot being released to a request of this process waiting for one
+        (except every `_RETURN_EVERY`-th: that goes back to Redis, for the others)."""
+        self._handed += 1
+        if self._handed >= _RETURN_EVERY:
+            self._handed = 0
+            return False
+        waiting = self._waiting
+        while waiting:
+            future = waiting.popleft()
+            if not future.done():  # (else it gave up waiting, or was cancelled)
+                future.set_result(True)
+                return True
+        return False
 
     async def _remove_released(self) -> None:
         try:
@@ -274,6 +334,11 @@ class RedisConcurrency:
     def _scrub(self, message: str) -> str:
         password = self._password
         return message.replace(password, "***") if password else message
+
+
+def _give_up(future: asyncio.Future[bool]) -> None:
+    if not future.done():
+        future.set_result(False)
 
 
 def _redacted(url: str) -> str:

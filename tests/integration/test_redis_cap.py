@@ -8,6 +8,7 @@ its absence fails.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import shutil
@@ -24,6 +25,7 @@ import pytest
 import trio
 
 import twilio_wireless as tw
+from twilio_wireless._redis_limit import _RETURN_EVERY
 from twilio_wireless.simulator import WirelessSimulator
 
 BASE = "http://wireless.simulator"
@@ -211,6 +213,56 @@ async def test_a_held_slot_is_renewed_past_its_lease(redis_url: str, key: str) -
     finally:
         await holder.aclose()
         await other.aclose()
+    assert await _members(redis_url, key) == 0
+
+
+async def _queued(shared: tw.RedisConcurrency) -> asyncio.Future[None]:
+    """An acquire() waiting for a slot its process gives back (the cap is full)."""
+    waiter = asyncio.ensure_future(shared.acquire())
+    with anyio.fail_after(5):
+        while not any(not future.done() for future in shared._waiting):  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
+    return waiter
+
+
+async def test_a_slot_given_back_goes_to_a_waiting_request_of_the_same_process(
+    redis_url: str, key: str
+) -> None:
+    # No Redis call on either side, except every _RETURN_EVERY-th slot: that goes back to
+    # Redis, where another process waiting for one gets its turn.
+    shared = tw.RedisConcurrency(redis_url, key=key, limit=1, lease=5.0)
+    held_after: list[int] = []
+    try:
+        await shared.acquire()
+        lease = list(shared._held)
+        for _ in range(_RETURN_EVERY):
+            waiter = await _queued(shared)
+            shared.release()
+            held_after.append(shared.held)
+            await asyncio.wait_for(waiter, 5)
+            if len(held_after) < _RETURN_EVERY:
+                assert shared._held == lease  # the same lease, now the waiter's
+    finally:
+        shared.release()
+        await shared.aclose()
+    assert held_after == [1] * (_RETURN_EVERY - 1) + [0]
+    assert await _members(redis_url, key) == 0
+
+
+async def test_a_slot_handed_to_a_request_cancelled_meanwhile_is_passed_on(
+    redis_url: str, key: str
+) -> None:
+    shared = tw.RedisConcurrency(redis_url, key=key, limit=1, lease=5.0)
+    try:
+        await shared.acquire()
+        waiter = await _queued(shared)
+        shared.release()  # handed over to the waiter...
+        waiter.cancel()  # ...which is cancelled before it runs again
+        with pytest.raises(asyncio.CancelledError):
+            await waiter
+        assert shared.held == 0  # given back to Redis, not kept by nobody
+    finally:
+        await shared.aclose()
     assert await _members(redis_url, key) == 0
 
 
