@@ -244,6 +244,16 @@ class RedisConcurrency:
                 return True
         return False
 
+    def _nudge(self, count: int) -> None:
+        """Let `count` requests of this process waiting for a handover ask Redis at once:
+        that many slots went back there (for which the other processes compete too)."""
+        waiting = self._waiting
+        while count and waiting:
+            future = waiting.popleft()
+            if not future.done():
+                future.set_result(False)
+                count -= 1
+
     async def _remove_released(self) -> None:
         try:
             while self._releasing and self._redis is not None:
@@ -256,6 +266,7 @@ class RedisConcurrency:
                         len(lease_ids),
                         self._scrub(str(exc)),
                     )
+                self._nudge(len(lease_ids))
         finally:
             self._releaser = None
 

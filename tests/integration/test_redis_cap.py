@@ -25,6 +25,7 @@ import pytest
 import trio
 
 import twilio_wireless as tw
+from twilio_wireless import _redis_limit as redis_limit
 from twilio_wireless._redis_limit import _RETURN_EVERY
 from twilio_wireless.simulator import WirelessSimulator
 
@@ -226,10 +227,12 @@ async def _queued(shared: tw.RedisConcurrency) -> asyncio.Future[None]:
 
 
 async def test_a_slot_given_back_goes_to_a_waiting_request_of_the_same_process(
-    redis_url: str, key: str
+    redis_url: str, key: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # No Redis call on either side, except every _RETURN_EVERY-th slot: that goes back to
-    # Redis, where another process waiting for one gets its turn.
+    # Redis, where another process waiting for one gets its turn, and a waiting request of
+    # this one asks for it at once (not after its wait for a handover runs out).
+    monkeypatch.setattr(redis_limit, "_LONGEST_WAIT", 60.0)
     shared = tw.RedisConcurrency(redis_url, key=key, limit=1, lease=5.0)
     held_after: list[int] = []
     try:
