@@ -525,8 +525,9 @@ async def _run(
             (exhausted or state.started == state.total) and not running and not ready
         )
         state.stopping = True
-        handles = [handle for _, handle in running.values()]
+        handles = []
         for index, (sid, handle) in list(running.items()):
+            handles.append(handle)
             if isinstance(handle, Later):  # no task to be cancelled: in flight, cut short
                 del running[index]
                 state.interrupted.append((index, sid))

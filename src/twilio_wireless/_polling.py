@@ -299,10 +299,7 @@ class _SettledByCallback(Later["Sim"]):
     def cancel(self) -> None:
         super().cancel()
         self._timer.cancel()
-        change = self._change
-        if change._waiter is not None:
-            change._waiter._then = None
-        change._close_waiter()
+        self._change._close_waiter()  # a closed waiter calls nobody
         if self._task is not None:
             self._task.cancel()
 

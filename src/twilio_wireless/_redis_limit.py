@@ -158,7 +158,7 @@ class RedisConcurrency:
             return
         # Requests of this process already waiting for a slot it gives back: the cap is
         # full, so this one queues behind them rather than asking Redis first.
-        queued = self._held and any(not waiting.done() for waiting in self._waiting)
+        queued = self._held and self._next_waiting(pop=False) is not None
         if queued and await self._handed_over(_LONGEST_WAIT):
             return
         lease_id = f"{self._prefix}:{next(self._ids)}"
@@ -236,23 +236,30 @@ class RedisConcurrency:
         if self._handed >= _RETURN_EVERY:
             self._handed = 0
             return False
-        waiting = self._waiting
-        while waiting:
-            future = waiting.popleft()
-            if not future.done():  # (else it gave up waiting, or was cancelled)
-                future.set_result(True)
-                return True
-        return False
+        future = self._next_waiting()
+        if future is None:
+            return False
+        future.set_result(True)
+        return True
 
     def _nudge(self, count: int) -> None:
         """Let `count` requests of this process waiting for a handover ask Redis at once:
         that many slots went back there (for which the other processes compete too)."""
+        for _ in range(count):
+            future = self._next_waiting()
+            if future is None:
+                return
+            future.set_result(False)
+
+    def _next_waiting(self, *, pop: bool = True) -> asyncio.Future[bool] | None:
+        """The request of this process waiting longest for a handover (taken off the
+        queue unless `pop` is False); those that gave up or were cancelled are dropped."""
         waiting = self._waiting
-        while count and waiting:
-            future = waiting.popleft()
-            if not future.done():
-                future.set_result(False)
-                count -= 1
+        while waiting and waiting[0].done():
+            waiting.popleft()
+        if not waiting:
+            return None
+        return waiting.popleft() if pop else waiting[0]
 
     async def _remove_released(self) -> None:
         try:

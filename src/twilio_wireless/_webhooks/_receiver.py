@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import hmac
 import json
@@ -10,7 +9,7 @@ import logging
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from types import TracebackType
-from typing import Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Self, cast
 from urllib.parse import parse_qsl, unquote, unquote_to_bytes, urlsplit, urlunsplit
 
 from .. import _runtime
@@ -27,6 +26,9 @@ from .._signature import (
     url_variants,
 )
 from ._callback import CallbackResult, SimStatusCallback
+
+if TYPE_CHECKING:
+    import asyncio
 
 __all__ = ["CallbackWaiter", "StatusCallbackReceiver"]
 
@@ -59,19 +61,15 @@ _SETTINGS_KEY = SIGNATURE_SETTINGS_HEADER.lower()
 _IDEMPOTENCY_KEY = IDEMPOTENCY_HEADER.lower()
 
 
-def _lower_headers(headers: Headers) -> dict[str, str]:
+def _lower_headers(headers: Headers | Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Header names lowercased (a repeated header: the first one counts); an ASGI scope's
+    raw (bytes, bytes) headers are decoded as latin-1."""
     items = headers.items() if isinstance(headers, Mapping) else headers
     lowered: dict[str, str] = {}
     for name, value in items:
-        lowered.setdefault(name.lower(), value)  # a repeated header: the first one counts
-    return lowered
-
-
-def _lower_raw_headers(raw: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
-    """`_lower_headers` of an ASGI scope's (bytes, bytes) headers, decoded as latin-1."""
-    lowered: dict[str, str] = {}
-    for name, value in raw:
-        lowered.setdefault(name.decode("latin-1").lower(), value.decode("latin-1"))
+        if isinstance(name, bytes):  # an ASGI scope's
+            name, value = name.decode("latin-1"), cast(bytes, value).decode("latin-1")
+        lowered.setdefault(cast(str, name).lower(), cast(str, value))
     return lowered
 
 
@@ -230,6 +228,8 @@ class CallbackWaiter:
         # A future and a timer on the loop: a batch waits here once for every SIM, and an
         # event with a timeout scope (wait_event) keeps three coroutines, the event's queue
         # and future and the scope alive per SIM for the cyclic GC to walk, for seconds.
+        import asyncio  # only here: on asyncio
+
         loop = asyncio.get_running_loop()
         future = self._future = loop.create_future()
         timer = None if seconds is None else loop.call_later(max(seconds, 0.0), _expire, future)
@@ -661,7 +661,7 @@ class StatusCallbackReceiver:
                 return
             if not message.get("more_body", False):
                 break
-        lowered = _lower_raw_headers(scope["headers"])
+        lowered = _lower_headers(scope["headers"])
         query = scope.get("query_string", b"").decode("latin-1")
         result = self._handle(
             scope["method"], query, lowered, bytes(body), lambda: _scope_url(scope, lowered)
